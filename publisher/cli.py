@@ -1,0 +1,126 @@
+"""The ``publisher`` command: wires the flow's steps together and reports; no logic of its own.
+
+Exit codes (DESIGN.md): 0 success / conforming, 1 violations, 2 unreadable input or settings.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from publisher.config import ConfigError, Project, load_project
+from publisher.loading import InputError, load
+from publisher.release import BuildError, BuildRefused, build, resolve_release
+from publisher.validation import validate
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The publisher project (default: the one containing the current directory).",
+)
+@click.version_option(package_name="publisher")
+@click.pass_context
+def main(context: click.Context, project: Path | None) -> None:
+    """Publish official meetings and agreements as linked open data."""
+    context.obj = project
+
+
+def _project(context: click.Context) -> Project:
+    try:
+        return load_project(context.obj)
+    except ConfigError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+
+
+@main.command("validate")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def validate_command(context: click.Context, output: str) -> None:
+    """Check the records against the shapes. Exit 0 conforming, 1 violations, 2 unreadable input."""
+    project = _project(context)
+    try:
+        report = validate(load(project))
+    except InputError as error:
+        if output == "json":
+            click.echo(_json({"conforms": False, "error": error.as_dict()}))
+        _fail(str(error), EXIT_UNREADABLE)
+    click.echo(report.to_json() if output == "json" else report.to_text())
+    sys.exit(EXIT_OK if report.conforms else EXIT_VIOLATIONS)
+
+
+@main.command("build")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Directory of releases; DIR/current is the one served.",
+)
+@click.pass_context
+def build_command(context: click.Context, out: Path) -> None:
+    """Validate, then write a release to DIR and make it current."""
+    _build(_project(context), out)
+
+
+def _build(project: Project, out: Path) -> Path:
+    try:
+        result = build(project, out, progress=lambda line: click.echo(line, err=True))
+    except InputError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    except BuildRefused as refused:
+        click.echo(refused.report.to_text())
+        _fail(
+            "build refused: the records violate the shapes; the previous release is untouched",
+            EXIT_VIOLATIONS,
+        )
+    except (BuildError, OSError) as error:
+        _fail(f"build failed, the previous release is untouched: {error}", EXIT_UNREADABLE)
+    total = sum(result.timings.values())
+    warnings = result.report.count("Warning")
+    click.echo(
+        f"released {result.triples} triples to {result.release} in {total:.2f} s"
+        + (f" ({warnings} warning(s): run `publisher validate`)" if warnings else "")
+    )
+    return result.release
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="A release, or a build directory (its current release); built first if it has none.",
+)
+@click.pass_context
+def serve_command(context: click.Context, host: str, port: int, release_dir: Path) -> None:
+    """Serve a release over HTTP (for production, run gunicorn on publisher.web:create_app())."""
+    try:
+        release = resolve_release(release_dir)
+    except FileNotFoundError:
+        click.echo(f"{release_dir} holds no release yet: building one", err=True)
+        release = _build(_project(context), release_dir)
+    from publisher.web import create_app, run_server
+
+    run_server(create_app(release), host=host, port=port)
+
+
+def _json(value: dict) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def _fail(message: str, code: int):
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)

@@ -1,0 +1,333 @@
+"""The gate: check records and vocabulary against the SHACL shapes before anything is published.
+
+Violations stop the flow; warnings are reported and let it pass. The report is grouped by
+resource, because a data steward fixes one record at a time.
+
+The shapes are standard SHACL. pyshacl checks the core constraints; the SPARQL-based ones
+(cross-record integrity: links resolve, quotes occur in their source…) are run here, each
+once over the whole graph on pyoxigraph, instead of once per focus node as pyshacl does
+(which re-parses the query every time: seconds on the seed, hours on an archive). For that,
+a SPARQL constraint must sit on a node shape with targets and bind ``$this`` in a triple
+pattern; :func:`split_shapes` refuses any other placement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from publisher.loading import Sources
+from publisher.namespaces import SCHEMA, SH
+from publisher.store import from_rdflib, memory_store, to_rdflib
+
+SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+LABEL_PROPERTIES = (SCHEMA.name, SKOS.prefLabel, RDFS.label, DCTERMS.title)
+
+
+class ShapesError(Exception):
+    """The shapes themselves are unusable (a bug in shapes/, not in the data)."""
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class Finding:
+    """One validation result, in words a data steward can act on."""
+
+    severity: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str | None
+
+
+@dataclass
+class ResourceFindings:
+    iri: str
+    label: str | None
+    file: str | None
+    line: int | None
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    conforms: bool
+    resources: list[ResourceFindings]
+    graph: Graph
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for r in self.resources for f in r.findings)
+
+    def as_dict(self) -> dict:
+        return {
+            "conforms": self.conforms,
+            "violations": self.count("Violation"),
+            "warnings": self.count("Warning"),
+            "resources": [asdict(resource) for resource in self.resources],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
+
+    def to_text(self) -> str:
+        lines = []
+        for resource in self.resources:
+            where = resource.file or "(described in no file)"
+            if resource.line:
+                where += f":{resource.line}"
+            title = f"{resource.label}  <{resource.iri}>" if resource.label else f"<{resource.iri}>"
+            lines += [title, f"  {where}"]
+            for finding in resource.findings:
+                lines.append(f"  {finding.severity:<9} {finding.path or '(resource)'}: {finding.message}")
+            lines.append("")
+        verdict = "conforms" if self.conforms else "does NOT conform: nothing will be published"
+        lines.append(
+            f"{verdict} — {self.count('Violation')} violation(s), "
+            f"{self.count('Warning')} warning(s) in {len(self.resources)} resource(s)"
+        )
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- validating
+
+
+def validate(sources: Sources) -> Report:
+    """Check records + vocabulary against the shapes (no inference: explicit types are a rule)."""
+    return validate_graph(sources.data_graph(), sources.shapes, sources)
+
+
+def validate_graph(data: Graph, shapes: Graph, sources: Sources | None = None) -> Report:
+    """Check any graph against any shapes; ``sources`` only helps to say where things are."""
+    core_shapes, checks = split_shapes(shapes)
+    conforms, results, _ = pyshacl.validate(
+        data, shacl_graph=core_shapes, inference="none", allow_warnings=True
+    )
+    if checks:
+        violated = run_sparql_checks(checks, memory_store(data), results)
+        conforms = bool(conforms) and not violated
+        report_node = results.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
+        results.set((report_node, SH.conforms, Literal(conforms)))
+    return Report(conforms=bool(conforms), resources=_group(results, data, shapes, sources), graph=results)
+
+
+@dataclass(frozen=True)
+class SparqlCheck:
+    """A SHACL-SPARQL constraint, ready to run once over a whole graph."""
+
+    shape: Node
+    constraint: Node
+    query: str
+    prefixes: dict[str, str]
+    message: str | None
+    severity: URIRef
+    targets: tuple[tuple[URIRef, Node], ...]
+
+
+TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+
+
+def split_shapes(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
+    """Separate the SPARQL constraints from the core ones (which pyshacl checks)."""
+    core = Graph()
+    core += shapes
+    checks = []
+    for holder, constraint in shapes.subject_objects(SH.sparql):
+        targets = tuple((t, o) for t in TARGETS for o in shapes.objects(holder, t))
+        if not targets or shapes.value(holder, SH.path) is not None:
+            raise ShapesError(f"the SPARQL constraint on {holder} must sit on a node shape with targets")
+        if shapes.value(holder, SH.deactivated) == Literal(True):
+            continue
+        query = str(shapes.value(constraint, SH.select))
+        if not re.search(r"\$this\s+\S", query):
+            raise ShapesError(f"the SPARQL constraint on {holder} must bind $this in a triple pattern")
+        message = shapes.value(constraint, SH.message) or shapes.value(holder, SH.message)
+        checks.append(
+            SparqlCheck(
+                shape=holder,
+                constraint=constraint,
+                query=re.sub(r"\$this\b", "?this", query),
+                prefixes=_declared_prefixes(shapes, constraint),
+                message=str(message) if message is not None else None,
+                severity=shapes.value(holder, SH.severity) or SH.Violation,  # a shape's, per SHACL
+                targets=targets,
+            )
+        )
+        core.remove((holder, SH.sparql, constraint))
+    return core, checks
+
+
+def run_sparql_checks(checks: list[SparqlCheck], store: ox.Store, results: Graph) -> bool:
+    """Run each check once, keep the rows whose ?this is a target, add them to ``results``.
+
+    Returns whether any result is a violation.
+    """
+    report = results.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
+    violated = False
+    for check in checks:
+        targets = _target_nodes(store, check.targets)
+        seen = set()
+        for row in store.query(check.query, prefixes=check.prefixes):
+            focus = row["this"]
+            if focus is None or focus not in targets:
+                continue
+            path, value = _optional(row, "path"), _optional(row, "value")
+            key = (focus, path, value)
+            if key in seen:
+                continue
+            seen.add(key)
+            violated = violated or check.severity == SH.Violation
+            node = BNode()
+            results.add((report, SH.result, node))
+            results.add((node, RDF.type, SH.ValidationResult))
+            results.add((node, SH.focusNode, to_rdflib(focus)))
+            results.add((node, SH.resultSeverity, check.severity))
+            results.add((node, SH.sourceShape, check.shape))
+            results.add((node, SH.sourceConstraint, check.constraint))
+            results.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+            if path is not None:
+                results.add((node, SH.resultPath, to_rdflib(path)))
+            if value is not None:
+                results.add((node, SH.value, to_rdflib(value)))
+            if check.message:
+                results.add((node, SH.resultMessage, Literal(_fill(check.message, row))))
+    return violated
+
+
+def _target_nodes(store: ox.Store, targets) -> set:
+    nodes = set()
+    for kind, target in targets:
+        if kind == SH.targetNode:
+            nodes.add(from_rdflib(target))
+            continue
+        pattern = {
+            SH.targetClass: f"?this a/<{RDFS.subClassOf}>* <{target}>",
+            SH.targetSubjectsOf: f"?this <{target}> ?object",
+            SH.targetObjectsOf: f"?subject <{target}> ?this",
+        }[kind]
+        nodes.update(row["this"] for row in store.query(f"SELECT DISTINCT ?this {{ {pattern} }}"))
+    return nodes
+
+
+def _declared_prefixes(shapes: Graph, constraint: Node) -> dict[str, str]:
+    prefixes = {}
+    for holder in shapes.objects(constraint, SH.prefixes):
+        for declaration in shapes.objects(holder, SH.declare):
+            prefix = shapes.value(declaration, SH.prefix)
+            namespace = shapes.value(declaration, SH.namespace)
+            if prefix is not None and namespace is not None:
+                prefixes[str(prefix)] = str(namespace)
+    return prefixes
+
+
+def _optional(row, name):
+    try:
+        return row[name]
+    except KeyError:
+        return None
+
+
+def _fill(message: str, row) -> str:
+    """Substitute {?var} and {$var} in a SHACL message with the row's values."""
+
+    def value(match: re.Match) -> str:
+        term = _optional(row, "this" if match.group(1) == "this" else match.group(1))
+        return "" if term is None else term.value
+
+    return re.sub(r"\{[?$](\w+)\}", value, message)
+
+
+# ---------------------------------------------------------------- grouping
+
+
+def _group(results: Graph, data: Graph, shapes: Graph, sources: Sources | None) -> list[ResourceFindings]:
+    """One entry per resource at fault, each finding in the words of the shape that failed.
+
+    A nested shape (sh:node) fails twice: generically on the resource that links ("does not
+    conform to shape X") and specifically on the linked node (sh:detail). The steward must
+    fix the resource that links, so the finding keeps its focus, path and value, and takes
+    the specific message and shape from the details.
+    """
+    by_focus: dict[Node, ResourceFindings] = {}
+    names = data.namespace_manager
+    nested = set(results.objects(None, SH.detail))
+    for result in results.subjects(SH.resultSeverity, None):
+        if result in nested:
+            continue
+        focus = results.value(result, SH.focusNode)
+        if focus not in by_focus:
+            located = sources.locate(focus) if sources else None
+            by_focus[focus] = ResourceFindings(
+                iri=str(focus),
+                label=display_label(data, focus),
+                file=located[0] if located else None,
+                line=located[1] if located else None,
+            )
+        explained = _leaves(results, result)
+        path = results.value(result, SH.resultPath) or results.value(explained[0], SH.resultPath)
+        messages = sorted({str(m) for leaf in explained for m in results.objects(leaf, SH.resultMessage)})
+        by_focus[focus].findings.append(
+            Finding(
+                severity=SEVERITIES.get(results.value(result, SH.resultSeverity), "Violation"),
+                path=_short(path, names),
+                value=_short(results.value(result, SH.value), names),
+                message="; ".join(messages) or "does not satisfy the shape",
+                shape=_owning_shape(results.value(explained[0], SH.sourceShape), shapes),
+            )
+        )
+    ordered = sorted(by_focus.values(), key=lambda r: (r.file or "~", r.line or 0, r.iri))
+    for resource in ordered:
+        resource.findings.sort(key=lambda f: (f.severity != "Violation", f.path or "", f.message))
+    return ordered
+
+
+def _leaves(results: Graph, result: Node) -> list[Node]:
+    """The innermost results explaining a result (itself, if it has no sh:detail)."""
+    details = list(results.objects(result, SH.detail))
+    if not details:
+        return [result]
+    return [leaf for detail in details for leaf in _leaves(results, detail)]
+
+
+def _owning_shape(shape: Node | None, shapes: Graph) -> str | None:
+    """The named shape behind a result: property shapes are blank nodes inside a named one."""
+    if isinstance(shape, URIRef):
+        return str(shape)
+    if shape is None:
+        return None
+    for owner in shapes.subjects(SH.property, shape):
+        if isinstance(owner, URIRef):
+            return str(owner)
+    return None
+
+
+def display_label(graph: Graph, node: Node, languages: tuple[str, ...] = ("en", "ru")) -> str | None:
+    """The best human label of a node: a name in a preferred language, else any name."""
+    for prop in LABEL_PROPERTIES:
+        values = list(graph.objects(node, prop))
+        for language in languages:
+            for value in values:
+                if getattr(value, "language", None) == language:
+                    return str(value)
+        if values:
+            return str(values[0])
+    return None
+
+
+def _short(node: Node | None, names) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        try:
+            return names.normalizeUri(node)
+        except Exception:
+            return f"<{node}>"
+    return str(node)

@@ -1,0 +1,48 @@
+"""The web layer: serves one release over HTTP. It reads the release and never writes it.
+
+``create_app()`` is the factory gunicorn runs (``gunicorn 'publisher.web:create_app()'``);
+the release comes from its argument or the ``PUBLISHER_RELEASE`` environment variable
+(a release directory, or a build directory whose ``current`` release is served).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from publisher.release import resolve_release
+from publisher.web.site import Site
+
+RELEASE_ENV = "PUBLISHER_RELEASE"
+
+
+def create_app(release: str | Path | None = None, **settings) -> Flask:
+    """Build the Flask app for a release; ``settings`` override the defaults in app.config."""
+    app = Flask(__name__)
+    app.config.update(DEFAULT_SETTINGS)
+    app.config.update(settings)
+    location = Path(release or os.environ.get(RELEASE_ENV, "site"))
+    app.extensions["publisher.site"] = Site.open(resolve_release(location))
+
+    from publisher.web import http, pages
+
+    http.init_app(app)
+    app.register_blueprint(pages.blueprint)
+    return app
+
+
+DEFAULT_SETTINGS: dict = {}
+
+
+def current_site() -> Site:
+    """The release the current app serves."""
+    return current_app.extensions["publisher.site"]
+
+
+def run_server(app: Flask, host: str, port: int) -> None:
+    """A multi-threaded server for `publisher serve`; production runs gunicorn instead."""
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True)
