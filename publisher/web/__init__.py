@@ -24,16 +24,20 @@ def create_app(release: str | Path | None = None, **settings) -> Flask:
     app.config.update(DEFAULT_SETTINGS)
     app.config.update(settings)
     location = Path(release or os.environ.get(RELEASE_ENV, "site"))
-    app.extensions["publisher.site"] = Site.open(resolve_release(location))
+    app.extensions["publisher.site"] = Site.open(resolve_release(location), app.config)
 
-    from publisher.web import http, pages
+    from publisher.web import http, pages, sparql
 
     http.init_app(app)
+    app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     return app
 
 
-DEFAULT_SETTINGS: dict = {}
+DEFAULT_SETTINGS: dict = {
+    "BACKEND": "embedded",  # where SPARQL runs: the release's own store
+    "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies are bounded (bytes)
+}
 
 
 def current_site() -> Site:

@@ -12,11 +12,9 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyoxigraph as ox
-
+from publisher.backends import Backend, QueryResult, Substitutions, open_backend
 from publisher.queries import NamedQuery, load_queries
-from publisher.release import CONTEXT_JSONLD, QUERIES_DIR, STORE_DIR, read_manifest
-from publisher.store import open_read_only
+from publisher.release import CONTEXT_JSONLD, QUERIES_DIR, read_manifest
 
 
 @dataclass
@@ -27,17 +25,19 @@ class Site:
     manifest: dict
     context: dict
     queries: dict[str, NamedQuery]
-    _store: ox.Store | None = field(default=None, repr=False)
-    _store_pid: int | None = field(default=None, repr=False)
+    settings: dict = field(default_factory=dict)
+    _backend: Backend | None = field(default=None, repr=False)
+    _backend_pid: int | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def open(cls, path: Path) -> Site:
+    def open(cls, path: Path, settings: dict | None = None) -> Site:
         return cls(
             path=path,
             manifest=read_manifest(path),
             context=json.loads((path / CONTEXT_JSONLD).read_text("utf-8")),
             queries=load_queries(path / QUERIES_DIR),
+            settings=dict(settings or {}),
         )
 
     @property
@@ -50,14 +50,22 @@ class Site:
         return self.path.name
 
     @property
-    def store(self) -> ox.Store:
-        """The read-only store, opened once per process (never inherited across a fork)."""
-        if self._store is None or self._store_pid != os.getpid():
+    def backend(self) -> Backend:
+        """The query backend, opened once per process (never inherited across a fork)."""
+        if self._backend is None or self._backend_pid != os.getpid():
             with self._lock:
-                if self._store is None or self._store_pid != os.getpid():
-                    self._store = open_read_only(self.path / STORE_DIR)
-                    self._store_pid = os.getpid()
-        return self._store
+                if self._backend is None or self._backend_pid != os.getpid():
+                    self._backend = open_backend(self.path, self.settings)
+                    self._backend_pid = os.getpid()
+        return self._backend
+
+    def query(self, text: str, *, substitutions: Substitutions | None = None) -> QueryResult:
+        """Run a trusted, bounded query of our own (resource pages, named-query listings).
+
+        Relative IRIs in ``text`` resolve against the base IRI. Queries from users go
+        through the SPARQL endpoint's guarded path instead.
+        """
+        return self.backend.query(text, base_iri=self.base_iri, substitutions=substitutions)
 
     def iri_for_path(self, path: str) -> str:
         """The IRI a request path stands for, whatever host the server runs on."""
