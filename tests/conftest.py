@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -67,3 +73,68 @@ def copy_project(destination: Path) -> Path:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(build_dir: Path, **env_settings: str) -> tuple[subprocess.Popen, str]:
+    """Start a real `publisher serve` on the built release; returns the process and its URL."""
+    port = free_port()
+    env = {**os.environ, **{f"PUBLISHER_{k}": str(v) for k, v in env_settings.items()}}
+    env.pop("PUBLISHER_BASE_IRI", None)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "publisher",
+            "--project",
+            str(REPO),
+            "serve",
+            "--release",
+            str(build_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return process, url
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    process.kill()
+    output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+    raise RuntimeError(f"publisher serve did not start:\n{output}")
+
+
+def stop_server(process: subprocess.Popen) -> str:
+    """Stop a server started by start_server; returns what it printed (its log)."""
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output.decode(errors="replace") if output else ""
+
+
+@pytest.fixture(scope="session")
+def live_server(build_dir: Path):
+    """A running `publisher serve` on the session's release, shared by the HTTP tests."""
+    process, url = start_server(build_dir)
+    yield url
+    stop_server(process)

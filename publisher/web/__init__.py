@@ -2,7 +2,8 @@
 
 ``create_app()`` is the factory gunicorn runs (``gunicorn 'publisher.web:create_app()'``);
 the release comes from its argument or the ``PUBLISHER_RELEASE`` environment variable
-(a release directory, or a build directory whose ``current`` release is served).
+(a release directory, or a build directory whose ``current`` release is served). Settings
+(``DEFAULT_SETTINGS``) can be overridden by ``PUBLISHER_<NAME>`` environment variables.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def create_app(release: str | Path | None = None, **settings) -> Flask:
     """Build the Flask app for a release; ``settings`` override the defaults in app.config."""
     app = Flask(__name__)
     app.config.update(DEFAULT_SETTINGS)
+    app.config.from_prefixed_env("PUBLISHER")  # e.g. PUBLISHER_SPARQL_TIMEOUT=2 (values parsed as JSON)
     app.config.update(settings)
     location = Path(release or os.environ.get(RELEASE_ENV, "site"))
     app.extensions["publisher.site"] = Site.open(resolve_release(location), app.config)
