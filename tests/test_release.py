@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -176,3 +177,47 @@ def test_identical_input_gives_byte_identical_dumps(tmp_path, release):
 
 def test_the_store_holds_the_dumps_and_the_description(store, turtle, description):
     assert len(store) == len(turtle | description)
+
+
+BROKEN_CATALOG = sorted((Path(__file__).resolve().parent / "fixtures" / "broken-catalog").glob("*.ru"))
+
+
+@pytest.mark.parametrize("fixture", BROKEN_CATALOG, ids=[p.stem for p in BROKEN_CATALOG])
+def test_catalog_shapes_catch_each_broken_description(description, project, base, fixture):
+    """Each fixture is a SPARQL Update that breaks the built description in one way."""
+    import re
+
+    from publisher.loading import load
+    from publisher.validation import validate_graph
+
+    text = fixture.read_text("utf-8")
+    severity, shape, focus = re.search(r"^# expect: (\w+) (\w+) <([^>]*)>$", text, re.M).groups()
+    broken = Graph()
+    broken += description
+    broken.update(f"BASE <{base}>\n{text}")
+    assert len(broken) != len(description) or set(broken) != set(description), "the update changed nothing"
+    report = validate_graph(broken, load(project).catalog_shapes)
+    found = {
+        (f.severity, (f.shape or "").rsplit("#", 1)[-1], r.iri) for r in report.resources for f in r.findings
+    }
+    assert (severity, shape, base + focus) in found, report.to_text()
+    assert not report.conforms
+
+
+def test_every_catalog_shape_has_a_broken_fixture(project, base):
+    from publisher.loading import load
+
+    shapes = load(project).catalog_shapes
+    named = {
+        str(s).rsplit("#", 1)[-1] for s in shapes.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)
+    }
+    covered = {re.search(r"^# expect: \w+ (\w+) ", p.read_text("utf-8"), re.M)[1] for p in BROKEN_CATALOG}
+    assert named - covered == set()
+
+
+def test_the_built_description_passes_our_catalog_shapes(description, project):
+    from publisher.loading import load
+    from publisher.validation import validate_graph
+
+    report = validate_graph(description, load(project).catalog_shapes)
+    assert report.conforms and report.resources == [], report.to_text()
