@@ -11,9 +11,9 @@ from pathlib import Path
 import click
 
 from publisher.config import ConfigError, Project, load_project
-from publisher.loading import InputError, load
+from publisher.incremental import validate_project
+from publisher.loading import InputError
 from publisher.release import BuildError, BuildRefused, build, resolve_release
-from publisher.validation import validate
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -46,7 +46,7 @@ def validate_command(context: click.Context, output: str) -> None:
     """Check the records against the shapes. Exit 0 conforming, 1 violations, 2 unreadable input."""
     project = _project(context)
     try:
-        report = validate(load(project))
+        _, report, _ = validate_project(project)
     except InputError as error:
         if output == "json":
             click.echo(_json({"conforms": False, "error": error.as_dict()}))
@@ -113,6 +113,31 @@ def serve_command(context: click.Context, host: str, port: int, release_dir: Pat
     from publisher.web import create_app, run_server
 
     run_server(create_app(release), host=host, port=port)
+
+
+@main.command("synth")
+@click.option("--meetings", type=click.IntRange(min=1), required=True, help="How many meetings to write.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same files.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Directory to write into (default: data/synthetic/ of the project, which builds then include).",
+)
+@click.pass_context
+def synth_command(context: click.Context, meetings: int, seed: int, out: Path | None) -> None:
+    """Write synthetic records shaped like ours, for measuring the publisher at scale."""
+    from publisher.synth import SynthError, generate
+
+    target = out if out is not None else _project(context).data_dir / "synthetic"
+    try:
+        result = generate(target, meetings=meetings, seed=seed)
+    except (SynthError, OSError) as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    click.echo(
+        f"wrote {result.meetings:,} meetings in {result.trips:,} trips ({result.triples:,} triples) "
+        f"to {target}, one file per trip"
+    )
 
 
 def _json(value: dict) -> str:

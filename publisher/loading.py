@@ -7,12 +7,15 @@ flow with an :class:`InputError` naming the file, line and column.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
@@ -95,6 +98,134 @@ def load(project: Project) -> Sources:
     return Sources(project=project, described_in=dict(described_in), **graphs)
 
 
+@dataclass
+class RecordFile:
+    """One Turtle file of the data graph (records or vocabulary), known by its content hash."""
+
+    path: Path
+    shown_as: str  # as users see it: relative to the project
+    sha256: str
+    content: bytes | None = None  # kept only when the caller asked for it (see ``scan``)
+
+
+@dataclass
+class Inputs:
+    """Everything a build reads, in the form that scales to an archive.
+
+    The data graph (records + vocabulary) is parsed by pyoxigraph into one in-memory store,
+    about ten times faster than rdflib; the small graphs (vocabulary, shapes, the catalogue)
+    are rdflib graphs as in :class:`Sources`. Nothing here is validated yet.
+    """
+
+    project: Project
+    store: ox.Store | None  # None once a build no longer needs it
+    vocabulary_files: list[RecordFile]
+    record_files: list[RecordFile]
+    vocabulary: Graph
+    shapes: Graph
+    catalog_shapes: Graph
+    catalog: Graph
+    shapes_sha256: str = ""  # of the record shapes' files: what a validation cache is keyed on
+
+    @property
+    def files(self) -> list[RecordFile]:
+        """Vocabulary first, then records: the order in which resources are located."""
+        return self.vocabulary_files + self.record_files
+
+    @property
+    def triples(self) -> int:
+        return len(self.store)
+
+    def forget_contents(self) -> None:
+        """Drop the file contents kept for validation (a hundred megabytes at a million triples)."""
+        for record in self.files:
+            record.content = None
+
+
+def scan(
+    project: Project,
+    keep: Callable[[str, str], bool] = lambda shown_as, sha256: False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Inputs:
+    """Read the project for a build; raises InputError on the first unreadable file.
+
+    ``keep(shown_as, sha256)`` says which files' bytes to hand back (the ones a cache has not
+    seen), so that they are read once; ``progress(done, total)`` is told as files are parsed.
+    """
+    catalog_shapes = project.shapes_dir / CATALOG_SHAPES
+    store = ox.Store()
+    vocabulary_paths, record_paths = turtle_files(project.ontology_dir), turtle_files(project.data_dir)
+    total, done = len(vocabulary_paths) + len(record_paths), 0
+    loaded = {}
+    for name, paths in (("vocabulary", vocabulary_paths), ("records", record_paths)):
+        files = []
+        for path in paths:
+            files.append(_load_into(store, path, project, keep))
+            done += 1
+            if progress and (done % 250 == 0 or done == total):
+                progress(done, total)
+        loaded[name] = files
+    vocabulary = Graph()
+    for path in vocabulary_paths:
+        vocabulary += parse_turtle(path, project.base_iri, shown_as=project.relative(path))
+    graphs = {}
+    shapes_digest = hashlib.sha256()
+    for path in [p for p in turtle_files(project.shapes_dir) if p != catalog_shapes]:
+        shapes_digest.update(project.relative(path).encode() + b"\0" + _read(path, project) + b"\0")
+    for name, paths in (
+        ("shapes", [p for p in turtle_files(project.shapes_dir) if p != catalog_shapes]),
+        ("catalog_shapes", [catalog_shapes] if catalog_shapes.is_file() else []),
+        ("catalog", turtle_files(project.catalog_dir)),
+    ):
+        combined = Graph()
+        for path in paths:
+            combined += parse_turtle(path, project.base_iri, shown_as=project.relative(path))
+        graphs[name] = combined
+    for name in ("shapes", "catalog_shapes"):
+        resolve_shape_namespaces(graphs[name], project.base_iri)
+        graphs[name] = stable_blank_nodes(graphs[name], prefix=name)
+    return Inputs(
+        project=project,
+        store=store,
+        vocabulary_files=loaded["vocabulary"],
+        record_files=loaded["records"],
+        vocabulary=vocabulary,
+        shapes_sha256=shapes_digest.hexdigest(),
+        **graphs,
+    )
+
+
+def _shown(project: Project, path: Path) -> str:
+    """``project.relative`` without resolving every path: files found under the root are inside it."""
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return project.relative(path)
+
+
+def _read(path: Path, project: Project) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(project.relative(path), f"cannot read the file: {error.strerror}") from error
+
+
+def _load_into(store: ox.Store, path: Path, project: Project, keep: Callable[[str, str], bool]) -> RecordFile:
+    """Parse one file into the store; on failure, report it exactly as rdflib's parser would."""
+    shown_as = _shown(project, path)
+    raw = _read(path, project)
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        store.load(raw, format=ox.RdfFormat.TURTLE, base_iri=project.base_iri)
+    except (SyntaxError, ValueError) as error:
+        # The messages users know (and tests pin) come from rdflib: let it find the fault.
+        parse_turtle(path, project.base_iri, shown_as=shown_as)
+        line = getattr(error, "lineno", None)
+        column = getattr(error, "offset", None)
+        raise InputError(shown_as, f"cannot parse: {error}", line, column) from error
+    return RecordFile(path, shown_as, digest, raw if keep(shown_as, digest) else None)
+
+
 def turtle_files(directory: Path) -> list[Path]:
     """The Turtle files under a directory, in a stable order (builds must be reproducible)."""
     if not directory.is_dir():
@@ -137,6 +268,51 @@ def resolve_shape_namespaces(shapes: Graph, base_iri: str) -> None:
         resolved = resolve_iri(base_iri, str(namespace))
         if resolved != str(namespace):
             shapes.set((declaration, SH.namespace, Literal(resolved, datatype=namespace.datatype)))
+
+
+def stable_blank_nodes(graph: Graph, prefix: str) -> Graph:
+    """The same graph, its blank nodes named after what they say and what points at them.
+
+    Parsers name blank nodes at random; validation results refer to property shapes by
+    their blank node, so a cache of results outlives a process only if the names are the
+    same each time the same shapes are read. Blank nodes that say and are told exactly the
+    same are interchangeable; they are told apart by a counter. The prefix keeps the names
+    of two graphs apart when they are merged (the record and catalogue shapes share parts).
+    """
+    content: dict[BNode, str] = {}
+
+    def digest(node: BNode, path: frozenset) -> str:
+        if node in content:
+            return content[node]
+        if node in path:
+            return "cycle"
+        said = sorted(
+            f"{p.n3()} {digest(o, path | {node}) if isinstance(o, BNode) else o.n3()}"
+            for p, o in graph.predicate_objects(node)
+        )
+        content[node] = hashlib.sha256("\n".join(said).encode()).hexdigest()
+        return content[node]
+
+    blanks = {t for triple in graph for t in triple if isinstance(t, BNode)}
+    keys = {}
+    for node in blanks:
+        told = sorted(
+            f"{p.n3()} {digest(s, frozenset()) if isinstance(s, BNode) else s.n3()}"
+            for s, p in graph.subject_predicates(node)
+        )
+        keys[node] = hashlib.sha256((digest(node, frozenset()) + "\n".join(told)).encode()).hexdigest()[:20]
+    names, seen = {}, defaultdict(int)
+    for node in sorted(blanks, key=lambda n: (keys[n], str(n))):
+        seen[keys[node]] += 1
+        names[node] = BNode(
+            f"{prefix}{keys[node]}" + (f"n{seen[keys[node]]}" if seen[keys[node]] > 1 else "")
+        )
+    stable = Graph()
+    for prefix, namespace in graph.namespaces():
+        stable.bind(prefix, namespace, override=True, replace=True)
+    for triple in graph:
+        stable.add(tuple(names.get(t, t) for t in triple))
+    return stable
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

@@ -10,29 +10,31 @@ byte-identical dumps (no timestamps in them; gzip without a name or date).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from publisher import __version__
 from publisher.config import Project
 from publisher.description import Dump, describe
+from publisher.dumps import sorted_ntriples, write_ntriples, write_readable
+from publisher.incremental import ValidationCache, ValidationStats, check, scan_with_cache
 from publisher.jsonld import load_context
-from publisher.loading import load
-from publisher.namespaces import bind_prefixes, vocabulary
-from publisher.store import write_store
-from publisher.validation import Report, validate, validate_graph
+from publisher.loading import Inputs
+from publisher.namespaces import bind_prefixes, prefixes, vocabulary
+from publisher.store import add_to_store, write_store
+from publisher.validation import Report, validate_graph
 
 MANIFEST = "release.json"
 CURRENT = "current"
@@ -49,6 +51,7 @@ REPORT_TTL = "dumps/validation-report.ttl"
 CONTEXT_JSONLD = "context.jsonld"
 STORE_DIR = "store"
 QUERIES_DIR = "queries"  # the named queries, copied so that the server reads only the release
+STORE_INPUT = "store-input.nt"  # the query store's input, removed once loaded
 
 
 class BuildRefused(Exception):
@@ -69,68 +72,112 @@ class BuildResult:
     triples: int
     report: Report
     timings: dict[str, float]
+    validation: ValidationStats | None = None
 
 
 Progress = Callable[[str], None]
 
 
 def build(project: Project, out: Path, progress: Progress | None = None) -> BuildResult:
-    """Load, validate and write a release under ``out``, then make it current."""
+    """Load, validate and write a release under ``out``, then make it current.
+
+    Each phase reports its time and counts through ``progress`` (the CLI prints them on
+    stderr). The data graph lives in one pyoxigraph store from loading to the dumps; rdflib
+    handles only the small graphs (vocabulary, shapes, description, report).
+    """
     say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     clock = _Clock(timings, say)
-
-    with clock("load"):
-        sources = load(project)
-    with clock("validate"):
-        report = validate(sources)
+    with clock("load") as phase:
+        cache = ValidationCache.for_project(project.root)
+        inputs = scan_with_cache(project, cache, lambda done, total: _files_parsed(say, done, total))
+        phase.detail = f"{len(inputs.files):,} files, {inputs.triples:,} triples"
+    with clock("validate") as phase:
+        report, stats = check(inputs, cache, say)
+        phase.detail = (
+            f"cache {stats.cache}: {stats.files_changed:,} of {stats.files:,} files changed, "
+            f"{stats.rechecked:,} resources re-checked, {stats.reused:,} from cache; "
+            f"core {stats.core_seconds:.2f} s, cross-record {stats.sparql_seconds:.2f} s"
+        )
     if not report.conforms:
         raise BuildRefused(report)
-
     releases = out / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
+    inputs.forget_contents()
+    release, triples = _write_release(releases, project, inputs, report, clock)
+    _prune(releases, keep=KEEP_RELEASES)
+    return BuildResult(release=release, triples=triples, report=report, timings=timings, validation=stats)
+
+
+def _files_parsed(say: Progress, done: int, total: int) -> None:
+    if total > 250:
+        say(f"load: {done:,}/{total:,} files parsed")
+
+
+def _write_release(
+    releases: Path, project: Project, inputs: Inputs, report: Report, clock: _Clock
+) -> tuple[Path, int]:
+    """Write the release beside the others and make it current; on any failure, leave no trace."""
     staging = releases / f".staging-{secrets.token_hex(6)}"
     staging.mkdir()
+    loading = None
     try:
-        base = project.base_iri
-        data = sources.data_graph()
-        with clock("dumps"):
-            dumps = _write_dumps(staging, data, load_context(project.ontology_dir, base))
+        with clock("dumps") as phase:
+            base = project.base_iri
+            example = _example_resource(inputs.store, base)
+            lines = sorted_ntriples(inputs.store)
+            inputs.store = None  # a million triples in memory, no longer needed: the lines hold them
+            write_ntriples(staging / STORE_INPUT, lines, compress=False)
+            # The query store loads in the background (pyoxigraph's bulk loader releases the GIL).
+            loading = _InBackground(write_store, staging / STORE_DIR, staging / STORE_INPUT)
+            dumps, subjects = _write_dumps(staging, lines, load_context(project.ontology_dir, base), base)
+            triples = len(lines)
+            del lines
+            phase.detail = f"{triples:,} triples, {subjects:,} subjects"
         with clock("descriptions"):
             description = describe(
-                sources.catalog,
+                inputs.catalog,
                 base,
                 dumps,
-                triples=len(data),
-                subjects=len(set(data.subjects())),
+                triples=triples,
+                subjects=subjects,
                 modified=_build_time(),
-                example=_example_resource(data, base),
+                example=example,
             )
-            checked = validate_graph(description, sources.catalog_shapes)
-            if not checked.conforms:
-                raise BuildError(
-                    "the generated dataset description violates shapes/catalog.ttl:\n" + checked.to_text()
-                )
-            _write(staging / DESCRIPTION_TTL, description.serialize(format="turtle").encode())
-            vocab = bind_prefixes(Graph(), base)
-            vocab += sources.vocabulary
-            _write(staging / ONTOLOGY_TTL, vocab.serialize(format="turtle").encode())
-            shapes = bind_prefixes(Graph(), base)
-            shapes += sources.shapes
-            shapes += sources.catalog_shapes
-            _write(staging / SHAPES_TTL, shapes.serialize(format="turtle").encode())
-            _write(staging / REPORT_TTL, report.graph.serialize(format="turtle").encode())
+            _write_descriptions(staging, inputs, description, report)
         _copy_queries(project.queries_dir, staging / QUERIES_DIR)
-        with clock("store"):
-            stored = _write_query_store(staging, description)
-        _write_manifest(staging, project, dumps, len(data), stored, report)
+        with clock("store") as phase:
+            loading.wait()
+            (staging / STORE_INPUT).unlink()
+            stored = add_to_store(staging / STORE_DIR, description.serialize(format="nt", encoding="utf-8"))
+            phase.detail = f"{stored:,} triples (bulk load overlapped with the dumps; this is the wait)"
+        _write_manifest(staging, project, dumps, triples, stored, report)
         with clock("publish"):
-            release = _publish(staging, out, dumps)
+            return _publish(staging, releases.parent, dumps), triples
     except BaseException:
+        if loading is not None:
+            loading.thread.join()
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _prune(releases, keep=KEEP_RELEASES)
-    return BuildResult(release=release, triples=len(data), report=report, timings=timings)
+
+
+def _write_descriptions(staging: Path, inputs: Inputs, description: Graph, report: Report) -> None:
+    """The dataset description (checked against shapes/catalog.ttl), vocabulary, shapes, report."""
+    checked = validate_graph(description, inputs.catalog_shapes)
+    if not checked.conforms:
+        raise BuildError(
+            "the generated dataset description violates shapes/catalog.ttl:\n" + checked.to_text()
+        )
+    base = inputs.project.base_iri
+    _write(staging / DESCRIPTION_TTL, description.serialize(format="turtle").encode())
+    vocab = bind_prefixes(Graph(), base)
+    vocab += inputs.vocabulary
+    _write(staging / ONTOLOGY_TTL, vocab.serialize(format="turtle").encode())
+    shapes = bind_prefixes(Graph(), base)
+    shapes += inputs.shapes
+    shapes += inputs.catalog_shapes
+    _write(staging / SHAPES_TTL, shapes.serialize(format="turtle").encode())
+    _write(staging / REPORT_TTL, report.graph.serialize(format="turtle").encode())
 
 
 def resolve_release(path: Path) -> Path:
@@ -150,14 +197,15 @@ def read_manifest(release: Path) -> dict:
 # ---------------------------------------------------------------- dumps
 
 
-def _write_dumps(staging: Path, data: Graph, context: dict) -> list[Dump]:
-    """Turtle, gzipped N-Triples and JSON-LD, each byte-identical for identical input."""
-    ntriples = "".join(sorted(set(data.serialize(format="nt", encoding="utf-8").decode().splitlines(True))))
-    turtle = data.serialize(format="turtle", encoding="utf-8")
-    jsonld = stable_jsonld(data.serialize(format="json-ld", context=context["@context"], auto_compact=True))
-    gzipped = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=gzipped, mtime=0, compresslevel=9) as handle:
-        handle.write(ntriples.encode("utf-8"))
+def _write_dumps(staging: Path, lines: list[bytes], context: dict, base_iri: str) -> tuple[list[Dump], int]:
+    """Turtle, gzipped N-Triples and JSON-LD, each byte-identical for identical input.
+
+    Returns the dumps and the number of distinct subjects.
+    """
+    gzipped = write_ntriples(staging / DATA_NT_GZ, lines, compress=True)
+    turtle, jsonld, subjects = write_readable(
+        lines, staging / DATA_TTL, staging / DATA_JSONLD, prefixes(base_iri), context
+    )
     files = [
         (
             "turtle",
@@ -172,7 +220,7 @@ def _write_dumps(staging: Path, data: Graph, context: dict) -> list[Dump]:
         (
             "n-triples",
             DATA_NT_GZ,
-            gzipped.getvalue(),
+            gzipped,
             "application/n-triples",
             "RDF_N_TRIPLES",
             "gzip",
@@ -190,56 +238,43 @@ def _write_dumps(staging: Path, data: Graph, context: dict) -> list[Dump]:
             "Все записи в формате JSON-LD",
         ),
     ]
-    dumps = []
-    for key, relative, content, media_type, file_type, compression, title_en, title_ru in files:
-        _write(staging / relative, content)
-        dumps.append(
-            Dump(
-                key=key,
-                path=relative,
-                media_type=media_type,
-                file_type=file_type,
-                title_en=title_en,
-                title_ru=title_ru,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                compression=compression,
-            )
+    dumps = [
+        Dump(
+            key=key,
+            path=relative,
+            media_type=media_type,
+            file_type=file_type,
+            title_en=title_en,
+            title_ru=title_ru,
+            size=written.size,
+            sha256=written.sha256,
+            compression=compression,
         )
+        for key, relative, written, media_type, file_type, compression, title_en, title_ru in files
+    ]
     _write(staging / CONTEXT_JSONLD, json.dumps(context, ensure_ascii=False, indent=2).encode())
-    return dumps
+    return dumps, subjects
 
 
-def stable_jsonld(text: str) -> bytes:
-    """JSON-LD in one fixed order: nodes by id, values sorted, keys sorted.
+class _InBackground:
+    """A function run in a thread, its result or exception collected by ``wait``."""
 
-    rdflib emits nodes and values in an order that varies between processes; order carries
-    no meaning in our JSON-LD (no @list), so sorting makes the dump reproducible.
-    """
-    document = json.loads(text)
-    nodes = document.get("@graph", [])
-    for node in nodes:
-        for key, value in node.items():
-            if isinstance(value, list):
-                node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-            elif isinstance(value, dict) and key not in ("@context",):
-                for language, texts in value.items():
-                    if isinstance(texts, list):
-                        value[language] = sorted(texts)
-    nodes.sort(key=lambda node: str(node.get("id", node.get("@id", ""))))
-    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    def __init__(self, function, *args):
+        self.result, self.error = None, None
+        self.thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self.thread.start()
 
+    def _run(self, function, args) -> None:
+        try:
+            self.result = function(*args)
+        except BaseException as error:  # re-raised in the building thread by wait()
+            self.error = error
 
-def _write_query_store(staging: Path, description: Graph) -> int:
-    """The store the server queries: the records, the vocabulary and the description."""
-    plain = staging / "store-input.nt"
-    with gzip.open(staging / DATA_NT_GZ, "rb") as source, plain.open("wb") as target:
-        shutil.copyfileobj(source, target)
-        target.write(description.serialize(format="nt", encoding="utf-8"))
-    try:
-        return write_store(staging / STORE_DIR, plain)
-    finally:
-        plain.unlink()
+    def wait(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 def _copy_queries(source: Path, target: Path) -> None:
@@ -286,8 +321,16 @@ def _publish(staging: Path, out: Path, dumps: list[Dump]) -> Path:
 
 
 def _prune(releases: Path, keep: int) -> None:
+    """Remove all but the ``keep`` newest releases (never the current one).
+
+    Newest by when they were written, not by name: a name freed by pruning can be taken again
+    by a later build of the same data in the same second (or with SOURCE_DATE_EPOCH set).
+    """
     current = (releases.parent / CURRENT).resolve()
-    finished = sorted((p for p in releases.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    finished = sorted(
+        (p for p in releases.iterdir() if not p.name.startswith(".")),
+        key=lambda p: (p.stat().st_mtime_ns, p.name),
+    )
     for old in finished[:-keep]:
         if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
@@ -296,9 +339,11 @@ def _prune(releases: Path, keep: int) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def _example_resource(data: Graph, base_iri: str) -> URIRef | None:
-    meetings = sorted(data.subjects(predicate=None, object=vocabulary(base_iri).Meeting))
-    return meetings[0] if meetings else None
+def _example_resource(store: ox.Store, base_iri: str) -> URIRef | None:
+    """The first meeting by IRI: the dataset's example resource (VoID)."""
+    meeting = vocabulary(base_iri).Meeting
+    rows = store.query(f"SELECT ?meeting {{ ?meeting a <{meeting}> }} ORDER BY STR(?meeting) LIMIT 1")
+    return next((URIRef(row["meeting"].value) for row in rows), None)
 
 
 def _build_time() -> datetime:
@@ -314,7 +359,7 @@ def _write(path: Path, content: bytes) -> None:
 
 
 class _Clock:
-    """Times the phases of a build and reports each as it ends."""
+    """Times the phases of a build and reports each as it ends, with what it counted."""
 
     def __init__(self, timings: dict[str, float], say: Progress):
         self.timings, self.say = timings, say
@@ -323,12 +368,16 @@ class _Clock:
         clock = self
 
         class _Phase:
+            detail = ""
+
             def __enter__(self):
                 self.start = time.perf_counter()
+                return self
 
             def __exit__(self, *exc):
                 clock.timings[phase] = time.perf_counter() - self.start
                 if exc[0] is None:
-                    clock.say(f"{phase:<13} {clock.timings[phase]:6.2f} s")
+                    line = f"{phase:<13} {clock.timings[phase]:6.2f} s"
+                    clock.say(f"{line}  {self.detail}" if self.detail else line)
 
         return _Phase()

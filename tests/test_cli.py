@@ -132,9 +132,9 @@ def test_rebuilding_keeps_a_few_releases_and_serves_the_newest(project_copy, tmp
     site = tmp_path / "site"
     for _ in range(5):
         assert run(project_copy, "build", "--out", str(site)).exit_code == 0
-    kept = sorted(p.name for p in (site / "releases").iterdir())
+    kept = sorted((site / "releases").iterdir(), key=lambda p: p.stat().st_mtime_ns)
     assert len(kept) == release_module.KEEP_RELEASES
-    assert resolve_release(site).name == kept[-1]
+    assert resolve_release(site) == kept[-1].resolve()
 
 
 def test_the_console_script_runs(tmp_path):
