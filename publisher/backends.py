@@ -28,8 +28,14 @@ class Backend(Protocol):
         base_iri: str | None = None,
         substitutions: Substitutions | None = None,
         default_graph_as_union: bool = False,
+        default_graph_only: bool = False,
     ) -> QueryResult:
-        """Run one read-only SPARQL query. Raises SyntaxError for a malformed query."""
+        """Run one read-only SPARQL query. Raises SyntaxError for a malformed query.
+
+        ``default_graph_only`` evaluates the query over the store's default graph whatever
+        its FROM / FROM NAMED clauses say (the SPARQL endpoint has already checked that they
+        name only our own dataset, which lives in the default graph).
+        """
         ...
 
 
@@ -46,12 +52,15 @@ class EmbeddedBackend:
         base_iri: str | None = None,
         substitutions: Substitutions | None = None,
         default_graph_as_union: bool = False,
+        default_graph_only: bool = False,
     ) -> QueryResult:
+        dataset = {"default_graph": ox.DefaultGraph(), "named_graphs": []} if default_graph_only else {}
         return self.store.query(
             text,
             base_iri=base_iri,
             substitutions=substitutions,
             use_default_graph_as_union=default_graph_as_union,
+            **dataset,
         )
 
 
