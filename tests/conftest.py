@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -86,6 +87,9 @@ def start_server(build_dir: Path, **env_settings: str) -> tuple[subprocess.Popen
     port = free_port()
     env = {**os.environ, **{f"PUBLISHER_{k}": str(v) for k, v in env_settings.items()}}
     env.pop("PUBLISHER_BASE_IRI", None)
+    # Its output goes to a file, not a pipe: nobody reads a pipe while the server runs, and a
+    # full pipe (64 KiB of log) would block the server at its next log line.
+    log = tempfile.NamedTemporaryFile(prefix="publisher-serve-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [
             sys.executable,
@@ -102,9 +106,11 @@ def start_server(build_dir: Path, **env_settings: str) -> tuple[subprocess.Popen
             str(port),
         ],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()
+    process.log_path = Path(log.name)  # the server's output so far: server_log(process)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -117,19 +123,26 @@ def start_server(build_dir: Path, **env_settings: str) -> tuple[subprocess.Popen
                 break
             time.sleep(0.1)
     process.kill()
-    output = process.stdout.read().decode(errors="replace") if process.stdout else ""
-    raise RuntimeError(f"publisher serve did not start:\n{output}")
+    process.wait()
+    raise RuntimeError(f"publisher serve did not start:\n{server_log(process)}")
+
+
+def server_log(process: subprocess.Popen) -> str:
+    """What a server started by start_server has printed so far (its log)."""
+    return process.log_path.read_bytes().decode(errors="replace")
 
 
 def stop_server(process: subprocess.Popen) -> str:
     """Stop a server started by start_server; returns what it printed (its log)."""
     process.terminate()
     try:
-        output, _ = process.communicate(timeout=10)
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-        output, _ = process.communicate()
-    return output.decode(errors="replace") if output else ""
+        process.wait()
+    output = server_log(process)
+    process.log_path.unlink(missing_ok=True)
+    return output
 
 
 @pytest.fixture(scope="session")
@@ -138,3 +151,16 @@ def live_server(build_dir: Path):
     process, url = start_server(build_dir)
     yield url
     stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def web_app(release: Path):
+    """The Flask app on the session's release, for tests through Flask's test client."""
+    from publisher.web import create_app
+
+    return create_app(release)
+
+
+@pytest.fixture
+def web_client(web_app):
+    return web_app.test_client()

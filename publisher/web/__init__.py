@@ -39,6 +39,19 @@ def create_app(release: str | Path | None = None, **settings) -> Flask:
 DEFAULT_SETTINGS: dict = {
     "BACKEND": "embedded",  # where SPARQL runs: the release's own store
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies are bounded (bytes)
+    # The SPARQL endpoint (publisher/web/sparql.py): limits of every query from outside.
+    "SPARQL_TIMEOUT": 10,  # seconds a query may run before its worker is killed (answer: 503)
+    "SPARQL_MAX_ROWS": 10000,  # rows (solutions or triples) an answer holds at most
+    "SPARQL_PAGE_ROWS": 1000,  # rows the query page shows at most (downloads: SPARQL_MAX_ROWS)
+    "SPARQL_MAX_QUERY_LENGTH": 30000,  # characters
+    "SPARQL_WORKERS": 2,  # query worker processes per server process
+    "SPARQL_QUEUE_TIMEOUT": 10,  # seconds a query waits for a free worker before a 503
+    "SPARQL_WORKER_MEMORY_MB": 2048,  # address space of a query worker (0: unlimited)
+    # Resource pages and documents (publisher/web/pages.py and friends).
+    "PAGE_SIZE": 100,  # links to a resource per page of its description (?page=N)
+    "CACHE_MAX_AGE": 300,  # seconds responses stay fresh (Cache-Control); ETags revalidate
+    "RESPONSE_CACHE_BYTES": 32 * 1024 * 1024,  # rendered representations kept per worker (0: off)
+    "LANGUAGE": "ru",  # pages' language when neither ?lang= nor Accept-Language decides
 }
 
 
