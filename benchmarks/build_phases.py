@@ -12,7 +12,9 @@ would run them:
 4. ``publisher build`` after that edit.
 
 Phase times come from the build's own progress lines; peak memory is the largest resident
-set of the command's process tree, sampled every 50 ms. Results go to stdout and to
+set of the command's process tree, sampled every 50 ms; CPU is the user + system time of the
+command and its children (on a shared machine, wall time also measures the neighbours: the
+load average is noted before and after each size). Results go to stdout and to
 benchmarks/results/ (Markdown and JSON).
 """
 
@@ -23,6 +25,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -80,7 +83,7 @@ def bench_size(size: str, project: Path) -> dict:
     site = project / "site"
     env = {**os.environ, "PUBLISHER_CACHE_DIR": str(project / ".publisher-cache")}
     env.pop("PUBLISHER_BASE_IRI", None)
-    run = {"size": size, "meetings": MEETINGS[size]}
+    run = {"size": size, "meetings": MEETINGS[size], "load_average_before": os.getloadavg()}
     run["cold"] = timed(["build", "--out", str(site)], project, env)
     run["triples"] = released_triples(run["cold"]["output"])
     run["warm"] = timed(["build", "--out", str(site)], project, env)
@@ -91,6 +94,7 @@ def bench_size(size: str, project: Path) -> dict:
     run["revalidate"]["in_process"] = in_process_revalidation(project, env)
     run["edited_files"].append(rename_one_meeting(project, 3))
     run["after_edit"] = timed(["build", "--out", str(site)], project, env)
+    run["load_average_after"] = os.getloadavg()
     for key in ("cold", "warm", "revalidate", "after_edit"):
         run[key].pop("output", None)
     return run
@@ -140,7 +144,9 @@ def in_process_revalidation(project: Path, env: dict) -> dict:
         "t2 = time.perf_counter()\n"
         "print(json.dumps({'imports_s': t1 - t0, 'validate_s': t2 - t1, 'core_s': stats.core_seconds,\n"
         "  'cross_record_s': stats.sparql_seconds, 'rechecked': stats.rechecked, 'reused': stats.reused,\n"
-        "  'files_changed': stats.files_changed, 'cache': stats.cache, 'conforms': report.conforms}))\n"
+        "  'sparql_rechecked': stats.sparql_rechecked, 'sparql_whole': stats.sparql_whole,\n"
+        "  'graph': stats.graph, 'files_changed': stats.files_changed, 'cache': stats.cache,\n"
+        "  'conforms': report.conforms}))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -148,6 +154,7 @@ def in_process_revalidation(project: Path, env: dict) -> dict:
 
 def timed(arguments: list[str], project: Path, env: dict) -> dict:
     command = [*publisher(), "--project", str(project), *arguments]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = PeakMemory(process.pid)
@@ -155,6 +162,8 @@ def timed(arguments: list[str], project: Path, env: dict) -> dict:
     output, _ = process.communicate()
     wall = time.perf_counter() - started
     peak.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     phases = {}
     for line in output.splitlines():
         match = re.match(r"^(\w+)\s+([\d.]+) s\b", line)
@@ -167,6 +176,7 @@ def timed(arguments: list[str], project: Path, env: dict) -> dict:
         "command": "publisher " + " ".join(a if a != str(project / "site") else "SITE" for a in arguments),
         "exit": process.returncode,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "phases_s": phases,
         "details": details,
         "peak_rss_mb": round(peak.tree_peak / 2**20),
@@ -287,8 +297,8 @@ def render(runs: list[dict], machine: dict) -> str:
         "",
         "## Build: cold cache, then warm (nothing changed), then after one edited record",
         "",
-        "| triples | run | " + " | ".join(PHASES) + " | total (wall) | peak RSS, tree (main) |",
-        "|---:|---|" + "---:|" * len(PHASES) + "---:|---:|",
+        "| triples | run | " + " | ".join(PHASES) + " | total (wall) | CPU | peak RSS, tree (main) |",
+        "|---:|---|" + "---:|" * len(PHASES) + "---:|---:|---:|",
     ]
     for run in runs:
         for key, name in (("cold", "cold"), ("warm", "warm"), ("after_edit", "1 file edited")):
@@ -297,22 +307,31 @@ def render(runs: list[dict], machine: dict) -> str:
             lines.append(
                 f"| {run['triples']:,} | {name} | "
                 + " | ".join(cells)
-                + f" | {r['wall_s']:.1f} s | {r['peak_rss_mb']} MB ({r['peak_rss_main_mb']} MB) |"
+                + f" | {r['wall_s']:.1f} s | {r.get('cpu_s', float('nan')):.1f} s"
+                + f" | {r['peak_rss_mb']} MB ({r['peak_rss_main_mb']} MB) |"
             )
     lines += [
         "",
         "## Re-validation after one changed record (`publisher validate`, fresh process)",
         "",
-        "| triples | wall | in process | core (pyshacl) | cross-record (SPARQL) | re-checked | from cache |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| triples | wall | in process | graph read from | core (pyshacl) | cross-record (SPARQL)"
+        " | re-checked (core) | re-checked (SPARQL focus nodes) | whole-graph SPARQL checks | from cache |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for run in runs:
         r, inner = run["revalidate"], run["revalidate"]["in_process"]
         lines.append(
             f"| {run['triples']:,} | {r['wall_s']:.2f} s | {inner['validate_s']:.2f} s "
-            f"| {inner['core_s']:.2f} s | {inner['cross_record_s']:.2f} s "
-            f"| {inner['rechecked']:,} | {inner['reused']:,} |"
+            f"| {inner.get('graph', '')} | {inner['core_s']:.2f} s | {inner['cross_record_s']:.2f} s "
+            f"| {inner['rechecked']:,} | {inner.get('sparql_rechecked', 0):,} "
+            f"| {inner.get('sparql_whole', 0)} | {inner['reused']:,} |"
         )
+    lines += ["", "Load average (1, 5, 15 min) before and after each size:", ""]
+    for run in runs:
+        before, after = run.get("load_average_before"), run.get("load_average_after")
+        if before and after:
+            said = [", ".join(f"{x:.2f}" for x in loads) for loads in (before, after)]
+            lines.append(f"- {run['triples']:,}: {said[0]} → {said[1]}")
     lines += ["", "Validation details per build:", ""]
     for run in runs:
         for key in ("cold", "warm", "after_edit"):

@@ -18,6 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: ``json.dumps(value, ensure_ascii=False, sort_keys=True)`` without building an encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 
@@ -129,7 +131,7 @@ class JsonLdWriter(_BufferedWriter):
         self.first = True
 
     def add(self, subject: str, statements: list[tuple[str, str]]) -> None:
-        node = json.dumps(self.compact.node(subject, statements), ensure_ascii=False, sort_keys=True)
+        node = _JSON(self.compact.node(subject, statements))
         self._put(node if self.first else ",\n" + node)
         self.first = False
 
@@ -181,6 +183,8 @@ def parse_literal(term: str) -> tuple[str, str | None, str]:
     else:
         quoted, _, language = term.rpartition('"@')
         quoted, datatype = quoted + '"', "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+    if "\\" not in quoted:
+        return quoted[1:-1], language, datatype  # nothing escaped: the text itself
     try:
         value = json.loads(quoted)  # canonical N-Triples escapes are a subset of JSON's
     except ValueError:
@@ -295,7 +299,7 @@ class JsonLdCompactor:
                 _append(node, key, compacted)
         for key, value in node.items():
             if isinstance(value, list):
-                value.sort(key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+                value.sort(key=_JSON)
             elif isinstance(value, dict) and key != self.id_key:
                 for texts in value.values():
                     if isinstance(texts, list):

@@ -1,23 +1,42 @@
 """Validation that does not redo unchanged work: the gate for archives of millions of triples.
 
-Two kinds of constraint, two strategies:
+Two kinds of constraint, two strategies, one principle: a result is reused only while
+nothing it can depend on has changed.
 
-- **Core shapes** (pyshacl, ~140 µs per triple): a resource's results depend only on its
-  neighbourhood, that is its own triples and those of the nodes it links to, up to the depth
+- **Core shapes** (pyshacl): a resource's results depend only on its neighbourhood, that is
+  its own triples and those of the nodes it links to, up to the depth
   :func:`publisher.reach.core_reach` computes from the shapes (1 for ours: the types of
   linked nodes). Results are cached per resource. After an edit, the resources to re-check
   are those whose triples changed (compared per file and subject by digest) and those that
   link to them within that depth; pyshacl runs on their neighbourhood only.
 - **SPARQL constraints** (cross-record integrity: links resolve, quotes occur in their
-  source, events point at each other both ways, places nest up to a country) are re-run
-  every time over the whole graph on pyoxigraph: their reach is unbounded, and a full run
-  costs seconds, not minutes.
+  source, events point at each other both ways, places nest up to a country; and the cheap
+  whole-graph forms of "has a name in Russian"…) run once over the whole graph on pyoxigraph
+  when nothing is cached. Their results are cached per constraint and focus node too: a
+  constraint whose rows for a focus node read only triples reachable from it by outgoing
+  links (:func:`publisher.reach.sparql_reach`: up to some depth, through some predicates)
+  is re-run after an edit for the focus nodes from which an edited subject is so reachable
+  (found by walking links backwards from the edited subjects), bound with VALUES; the other
+  focus nodes keep their cached results. Why that is enough: if a focus node's rows changed,
+  some triple it reads changed, and that triple's subject was reached from the focus node by
+  a chain of links in the old or the new graph. Take the first link of that chain that
+  changed, or the triple itself if none did: its subject was edited, and the links before it
+  are unchanged, so they are in the new graph, where the backward walk from that subject
+  follows them back to the focus node. Whether a node is a focus node at all depends on its
+  own triples (class and subjects-of targets) and the vocabulary (which is in the cache
+  key), so an edited one is re-run too. A constraint that is not local, one with
+  ``sh:targetObjectsOf`` (targets found through links into a node), one touching blank
+  nodes, and one whose affected focus nodes are many (``SPARQL_FOCUS_UP_TO``) runs on the
+  whole graph again.
 
 The cache lives in the project (``.publisher-cache/``, or ``$PUBLISHER_CACHE_DIR``; ``off``
 disables it): it describes the inputs, not a release, so ``publisher validate`` uses it too,
 and a refused build leaves the build directory untouched. It is keyed by the shapes, the
 vocabulary (subclasses decide targets and ``sh:class``), the base IRI and the engine
-versions; any change there re-validates everything. Deleting it is always safe.
+versions; any change there re-validates everything. Beside the results it keeps the data
+graph itself on disk (:mod:`publisher.graph_cache`), so that re-validating a few edited
+files reads only those files: unchanged files are recognised by their stamp (size, times,
+inode) without being read. Deleting the cache is always safe.
 """
 
 from __future__ import annotations
@@ -42,19 +61,46 @@ from rdflib.term import Node
 
 from publisher import __version__
 from publisher.config import Project
-from publisher.loading import Inputs, RecordFile, find_subject_line, scan
+from publisher.graph_cache import GraphCache, fingerprint, has_blank_nodes, replace_subjects
+from publisher.loading import (
+    Inputs,
+    RecordFile,
+    file_stamp,
+    find_subject_line,
+    parse_record,
+    scan,
+    shown_path,
+    small_graphs,
+    turtle_files,
+)
 from publisher.namespaces import SH, bind_prefixes
-from publisher.reach import core_reach
+from publisher.reach import SparqlReach, core_reach, sparql_reach
 from publisher.store import RdflibTerms
-from publisher.validation import LABEL_PROPERTIES, Report, group_findings, run_sparql_checks, split_shapes
+from publisher.validation import (
+    LABEL_PROPERTIES,
+    Report,
+    SparqlCheck,
+    SparqlResult,
+    Targets,
+    add_sparql_results,
+    group_findings,
+    sparql_results,
+    split_shapes,
+)
 
 CACHE_ENV = "PUBLISHER_CACHE_DIR"
 WORKERS_ENV = "PUBLISHER_WORKERS"
 CACHE_DIR = ".publisher-cache"
 STATE_FILE = "validation.json"
-FORMAT = 3  # bump when what the cache holds, or how it is computed, changes
+FORMAT = 4  # bump when what the cache holds, or how it is computed, changes
 CHUNK = 4000  # resources per pyshacl run: bounds memory, and lets two processes share the work
 PARALLEL_FROM = 8000  # fewer resources than this are checked in this process
+#: A SPARQL constraint with more affected focus nodes than this runs on the whole graph.
+SPARQL_FOCUS_UP_TO = 10_000
+#: With more changed files than this (and than 2% of all), reading everything into memory
+#: is faster than updating the cached graph on disk and validating from it.
+ON_DISK_CHANGES_UP_TO = 100
+DEFAULT = ox.DefaultGraph()
 
 Progress = Callable[[str], None]
 EncodedTerm = list  # ["i", iri] | ["b", label] | ["l", lexical, language, datatype]
@@ -72,6 +118,10 @@ class ValidationStats:
     reused: int  # resources whose core results came from the cache
     core_seconds: float = 0.0
     sparql_seconds: float = 0.0
+    sparql_rechecked: int = 0  # focus nodes the SPARQL constraints re-ran on (bound with VALUES)
+    sparql_whole: int = 0  # SPARQL constraints run on the whole graph
+    graph: str = "memory"  # where the data graph was read: "memory" (parsed) or "disk" (cached)
+    graph_cache: str = "off"  # the cached graph afterwards: "off", "kept" or "stale" (to be made)
 
 
 # ---------------------------------------------------------------- entry points
@@ -80,10 +130,20 @@ class ValidationStats:
 def validate_project(
     project: Project, progress: Progress | None = None, scanned: Callable[[int, int], None] | None = None
 ) -> tuple[Inputs, Report, ValidationStats]:
-    """Scan the project and validate it, reusing what the cache knows."""
+    """Validate the project, reusing what the cache knows.
+
+    After small edits the data graph comes from the cache (only edited files are read);
+    otherwise every file is parsed into memory, and the graph is then kept in the cache for
+    the next run.
+    """
+    say = progress or (lambda message: None)
     cache = ValidationCache.for_project(project.root)
-    inputs = scan_with_cache(project, cache, scanned)
+    inputs = open_cached(project, cache) or scan_with_cache(project, cache, scanned)
     report, stats = check(inputs, cache, progress)
+    if stats.graph_cache == "stale":
+        say("validate: keeping the data graph in the cache for the next run")
+        if keep_graph(cache, inputs, inputs.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DEFAULT)):
+            stats.graph_cache = "kept"
     return inputs, report, stats
 
 
@@ -95,33 +155,107 @@ def scan_with_cache(
     return scan(project, keep=lambda shown_as, sha: known.get(shown_as) != sha, progress=scanned)
 
 
+def open_cached(project: Project, cache: ValidationCache) -> Inputs | None:
+    """The inputs with the data graph from the cache, updated with the edited files; or None.
+
+    None (read everything) unless the cached results are usable (same shapes, vocabulary…),
+    the cached graph is the one they were computed on, and few files changed. Raises
+    InputError, as ``scan`` would, if an edited file does not parse.
+    """
+    state = cache.state(project.base_iri)
+    if state is None:
+        return None
+    known = state["files"]
+    if any(not s.startswith("<") for entry in known.values() for s in entry.get("subjects", {})):
+        return None  # blank nodes: see _plan
+    vocabulary_paths, record_paths = turtle_files(project.ontology_dir), turtle_files(project.data_dir)
+    files, changed = [], {}
+    for path in vocabulary_paths + record_paths:
+        shown_as = shown_path(project, path)
+        entry = known.get(shown_as)
+        stamp = file_stamp(path)
+        if entry is not None and stamp is not None and entry.get("stamp") == stamp:
+            files.append(RecordFile(path, shown_as, entry["sha256"], None, stamp))
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None  # let the full scan say what is wrong
+        sha = hashlib.sha256(raw).hexdigest()
+        files.append(RecordFile(path, shown_as, sha, None, stamp))
+        if entry is None or entry["sha256"] != sha:
+            files[-1].content = raw
+            changed[shown_as] = files[-1]
+    removed = set(known) - {f.shown_as for f in files}
+    if len(changed) + len(removed) > max(ON_DISK_CHANGES_UP_TO, len(files) // 50):
+        return None
+    inputs = Inputs(
+        project=project,
+        store=None,
+        vocabulary_files=files[: len(vocabulary_paths)],
+        record_files=files[len(vocabulary_paths) :],
+        on_disk=True,
+        **small_graphs(project, vocabulary_paths),
+    )
+    core, _ = split_shapes(inputs.shapes)
+    depth = core_reach(core)
+    if depth is None or state.get("key") != _cache_key(inputs, depth):
+        return None  # everything is validated again: faster on a graph in memory
+    graph = GraphCache(cache.directory)
+    store = graph.open(_known_fingerprint(known, project.base_iri))
+    if store is None:
+        return None
+    parsed = {name: parse_record(record.content, record.path, project) for name, record in changed.items()}
+    if (changed or removed) and not _update_graph(graph, store, inputs, known, parsed, removed):
+        del store
+        graph.discard()
+        return None
+    inputs.store = store
+    return inputs
+
+
+def keep_graph(cache: ValidationCache, inputs: Inputs, ntriples: bytes | os.PathLike) -> bool:
+    """Make the cached graph anew from the N-Triples of the inputs' data graph (bytes or a file).
+
+    Call only after ``check`` saved the state of these inputs; returns whether it was kept.
+    """
+    if not cache.enabled:
+        return False
+    graph = GraphCache(cache.directory)
+    try:
+        if isinstance(ntriples, bytes):
+            graph.create(ntriples)
+        else:
+            graph.clone(ntriples)
+        graph.commit(None, _fingerprint(inputs))
+    except OSError:  # in use elsewhere, or no room: the next run reads the files
+        return False
+    return True
+
+
 def check(
     inputs: Inputs, cache: ValidationCache, progress: Progress | None = None
 ) -> tuple[Report, ValidationStats]:
-    """Validate the scanned inputs against the record shapes; update the cache."""
+    """Validate the inputs against the record shapes; update the cache."""
     say = progress or (lambda message: None)
     core_shapes, sparql_checks = split_shapes(inputs.shapes)
     depth = core_reach(core_shapes)
     key = _cache_key(inputs, depth)
     state = cache.load(key) if depth is not None else None
+    known = cache.known_subjects(inputs.project.base_iri)
 
     started = time.perf_counter()
     plan = _plan(inputs, cache, core_shapes, depth, state)
+    if plan.blank:
+        state = None  # nothing is reused (see _plan), and the cached graph is not kept either
     if plan.focus:
         say(f"validate: core shapes on {len(plan.focus):,} of {len(plan.every):,} resources")
     plan.results.update(_run_core(inputs, core_shapes, depth or 0, plan.focus, say))
     core_seconds = time.perf_counter() - started
-    if depth is not None and (state is None or plan.changed or plan.focus):
-        files = {f.shown_as: f.sha256 for f in inputs.files}
-        cache.save(
-            key,
-            inputs.project.base_iri,
-            {name: {"sha256": sha, "subjects": plan.subjects[name]} for name, sha in files.items()},
-            plan.results,
-        )
 
     started = time.perf_counter()
-    report = _report(inputs, plan, sparql_checks)
+    sparql = _run_sparql(inputs, sparql_checks, state, plan.touched)
+    report = _report(inputs, plan, sparql_checks, sparql.results)
     stats = ValidationStats(
         cache="off" if not cache.enabled else ("cold" if state is None else "warm"),
         files=len(inputs.files),
@@ -131,8 +265,89 @@ def check(
         reused=len(plan.every - set(plan.focus)),
         core_seconds=core_seconds,
         sparql_seconds=time.perf_counter() - started,
+        sparql_rechecked=sparql.rechecked,
+        sparql_whole=sparql.whole,
+        graph="disk" if inputs.on_disk else "memory",
     )
+    if depth is None or not cache.enabled:
+        return report, stats
+
+    files = {
+        f.shown_as: {"sha256": f.sha256, "subjects": plan.subjects[f.shown_as], "stamp": f.stamp}
+        for f in inputs.files
+    }
+    graph, store = GraphCache(cache.directory), inputs.store if inputs.on_disk else None
+    if not inputs.on_disk and not plan.blank:  # update the cached graph, if it was the last one validated
+        store = graph.open(_known_fingerprint(known, _base(inputs)))
+        if store is not None:
+            edited = {f.shown_as: f for f in inputs.files if f.sha256 != _known_sha(known, f.shown_as)}
+            parsed = {name: parse_record(_content(f), f.path, inputs.project) for name, f in edited.items()}
+            removed = set(known) - set(files)
+            if (edited or removed) and not _update_graph(graph, store, inputs, known, parsed, removed):
+                store = None
+    unchanged = state is not None and not plan.changed and not plan.focus and not sparql.changed
+    if not unchanged or any(files[name]["stamp"] != known.get(name, {}).get("stamp") for name in files):
+        cache.save(key, _base(inputs), files, plan.results, sparql.results, sparql.reaches)
+    if store is not None:
+        graph.commit(store, _fingerprint(inputs))
+        stats.graph_cache = "kept"
+    elif not plan.blank:
+        stats.graph_cache = "stale"
     return report, stats
+
+
+def _base(inputs: Inputs) -> str:
+    return inputs.project.base_iri
+
+
+def _fingerprint(inputs: Inputs) -> str:
+    return fingerprint({f.shown_as: f.sha256 for f in inputs.files}, _base(inputs))
+
+
+def _known_fingerprint(known: dict[str, dict], base_iri: str) -> str:
+    return fingerprint({name: entry["sha256"] for name, entry in known.items()}, base_iri)
+
+
+def _known_sha(known: dict[str, dict], name: str) -> str | None:
+    return known.get(name, {}).get("sha256")
+
+
+def _content(record: RecordFile) -> bytes:
+    return record.content if record.content is not None else record.path.read_bytes()
+
+
+def _update_graph(
+    graph: GraphCache,
+    store: ox.Store,
+    inputs: Inputs,
+    known: dict[str, dict],
+    parsed: dict[str, list[ox.Triple]],
+    removed: set[str],
+) -> bool:
+    """Replace in the cached graph what edited (and removed) files say; False where it cannot.
+
+    See :mod:`publisher.graph_cache`: the subjects the files described before or describe now
+    lose their triples and get back those of every file describing them now.
+    """
+    subjects = {str(t.subject) for triples in parsed.values() for t in triples}
+    for name in set(parsed) | removed:
+        subjects.update(known.get(name, {}).get("subjects", {}))
+    if any(not s.startswith("<") for s in subjects) or any(has_blank_nodes(t) for t in parsed.values()):
+        return False
+    added = [t for triples in parsed.values() for t in triples]
+    by_name = {f.shown_as: f for f in inputs.files}
+    for name, entry in known.items():
+        if name in parsed or name in removed or subjects.isdisjoint(entry.get("subjects", {})):
+            continue
+        record = by_name[name]
+        triples = parse_record(_content(record), record.path, inputs.project)
+        triples = [t for t in triples if str(t.subject) in subjects]
+        if has_blank_nodes(triples):
+            return False
+        added += triples
+    graph.begin()
+    replace_subjects(store, subjects, added)
+    return True
 
 
 @dataclass
@@ -142,8 +357,10 @@ class _Plan:
     subjects: dict[str, dict[str, str]]  # file -> subject -> digest, as of now
     every: set[str]
     changed: set[str]  # files
+    touched: set[str] | None  # subjects whose triples changed (None: nothing is reusable)
     focus: list[str]  # resources to re-check, file by file
     results: dict[str, list]  # resource -> encoded core results (the re-checked ones removed)
+    blank: bool = False  # blank nodes are subjects: nothing can be reused
 
 
 def _plan(
@@ -151,25 +368,39 @@ def _plan(
 ) -> _Plan:
     base = inputs.project.base_iri
     subjects = _subjects_by_file(inputs.files, cache.known_subjects(base), base)
-    changed = _changed_files({f.shown_as: f for f in inputs.files}, state)
     every = {s for per_file in subjects.values() for s in per_file}
+    blank = {s for s in every if not s.startswith("<")}
+    if blank:
+        # Every parse names blank nodes anew, so the digests' names are not the store's:
+        # nothing is reused, and the blank nodes checked are the store's own.
+        state = None
+        every = (every - blank) | _blank_subjects(inputs.store)
+    changed = _changed_files({f.shown_as: f for f in inputs.files}, state)
     pinned = {_key(node) for node in shapes.objects(None, SH.targetNode)}  # focus nodes whatever changes
     if state is None:
-        affected, results = every | pinned, {}
+        touched, affected, results = None, every | pinned, {}
     else:
         touched = _touched(subjects, state["files"], changed)
-        affected, results = _affected(inputs.store, touched | pinned, depth), state["results"]
+        affected, results = linking(inputs.store, touched | pinned, depth), state["results"]
         for node in affected:
             results.pop(node, None)
-    ordered = _ordered(subjects, inputs.files)
-    focus = [s for s in ordered if s in affected] + sorted(affected - every)
-    return _Plan(subjects, every, changed, focus, results)
+    listed = [s for s in _ordered(subjects, inputs.files) if s in affected]
+    focus = listed + sorted(affected - set(listed))
+    return _Plan(subjects, every, changed, touched, focus, results, bool(blank))
 
 
-def _report(inputs: Inputs, plan: _Plan, sparql_checks: list) -> Report:
-    """The cached and fresh core results, plus the cross-record checks run now on the whole graph."""
+def _blank_subjects(store: ox.Store) -> set[str]:
+    rows = store.query("SELECT DISTINCT ?s { ?s ?p ?o FILTER(isBLANK(?s)) }")
+    return {str(row[0]) for row in rows}
+
+
+def _report(inputs: Inputs, plan: _Plan, sparql_checks: list[SparqlCheck], sparql: dict) -> Report:
+    """The core and cross-record results, cached or fresh, as one report."""
     graph = _report_graph(plan.results)
-    violated = run_sparql_checks(sparql_checks, inputs.store, graph)
+    violated = False
+    for check in sparql_checks:
+        found = [_decode_sparql(focus, r) for focus, rows in sparql.get(check.key, {}).items() for r in rows]
+        violated = add_sparql_results(graph, check, found) or violated
     nested = set(graph.objects(None, SH.detail))
     conforms = not violated and not any(
         r not in nested for r in graph.subjects(SH.resultSeverity, SH.Violation)
@@ -203,8 +434,7 @@ def _subjects_by_file(
         if cached and cached["sha256"] == record.sha256:
             by_file[record.shown_as] = cached["subjects"]
             continue
-        content = record.content if record.content is not None else record.path.read_bytes()
-        by_file[record.shown_as] = subject_digests(content, base_iri)
+        by_file[record.shown_as] = subject_digests(_content(record), base_iri)
     return by_file
 
 
@@ -235,25 +465,41 @@ def _touched(subjects: dict[str, dict[str, str]], known: dict[str, dict], change
     return touched
 
 
-def _affected(store: ox.Store, touched: set[str], depth: int) -> set[str]:
-    """The touched subjects and everything that links to them within ``depth`` hops.
+def linking(
+    store: ox.Store,
+    start: set[str],
+    depth: int | None,
+    predicates: Iterable[URIRef] | None = None,
+    limit: int | None = None,
+) -> set[str] | None:
+    """The nodes in ``start`` and those linking to them within ``depth`` hops (None: any number).
 
-    A resource's core results depend on the triples of nodes up to ``depth`` hops away; if
-    any of those changed, some subject on the way changed, and walking incoming links back
-    from it finds the resource.
+    Links are followed backwards, through ``predicates`` only if given. Returns None as soon
+    as more than ``limit`` nodes are found. For the core shapes: a resource's results depend
+    on the triples of nodes up to ``depth`` hops away; if any of those changed, some subject
+    on the way changed, and walking incoming links back from it finds the resource.
     """
-    affected, frontier = set(touched), set(touched)
-    for _ in range(depth):
-        linking = set()
+    through = None if predicates is None else [ox.NamedNode(str(p)) for p in predicates]
+    found, frontier, hops = set(start), set(start), 0
+    while frontier and (depth is None or hops < depth):
+        hops += 1
+        following = set()
         for key in frontier:
             term = _ox_term(key)
             if term is None:
                 continue
-            for quad in store.quads_for_pattern(None, None, term, ox.DefaultGraph()):
-                linking.add(str(quad.subject))
-        frontier = linking - affected
-        affected |= linking
-    return affected
+            if through is None:
+                following.update(str(q.subject) for q in store.quads_for_pattern(None, None, term, DEFAULT))
+            else:
+                for predicate in through:
+                    following.update(
+                        str(q.subject) for q in store.quads_for_pattern(None, predicate, term, DEFAULT)
+                    )
+        frontier = following - found
+        found |= following
+        if limit is not None and len(found) > limit:
+            return None
+    return found
 
 
 def _ordered(subjects: dict[str, dict[str, str]], files: list[RecordFile]) -> list[str]:
@@ -273,6 +519,106 @@ def _ox_term(key: str) -> ox.NamedNode | ox.BlankNode | None:
     return None
 
 
+def _ox_any(key: str):
+    """Any term from its N-Triples form (a literal focus node comes from sh:targetObjectsOf)."""
+    term = _ox_term(key)
+    if term is None:
+        (triple,) = ox.parse(f"<x:s> <x:p> {key} .".encode(), format=ox.RdfFormat.N_TRIPLES)
+        term = triple.object
+    return term
+
+
+# ---------------------------------------------------------------- the cross-record checks
+
+
+@dataclass
+class _SparqlRun:
+    results: dict[str, dict[str, list]]  # check -> focus node -> encoded results
+    reaches: dict[str, dict | None]  # check -> its reach, encoded (None: not local)
+    rechecked: int = 0
+    whole: int = 0
+    changed: bool = False
+
+
+def _run_sparql(
+    inputs: Inputs, checks: list[SparqlCheck], state: dict | None, touched: set[str] | None
+) -> _SparqlRun:
+    """Each check's results: cached ones, re-run where an edit may have changed them (see above)."""
+    store = inputs.store
+    cached = state.get("sparql", {}) if state else {}
+    run = _SparqlRun(results={}, reaches=dict(state.get("reach", {})) if state else {})
+    targets: dict[tuple, Targets] = {}
+    for check in checks:
+        if check.key not in run.reaches:
+            run.reaches[check.key] = _encode_reach(sparql_reach(check.query, check.prefixes))
+        reach = _decode_reach(run.reaches[check.key])
+        shape_targets = targets.setdefault(check.targets, Targets(store, check.targets))
+        previous = cached.get(check.key)
+        affected = None
+        local = reach is not None and not any(kind == SH.targetObjectsOf for kind, _ in check.targets)
+        if previous is not None and touched is not None and local:
+            affected = linking(store, touched, reach.depth, reach.predicates, SPARQL_FOCUS_UP_TO)
+        found = None
+        if affected is not None:
+            nodes = [n for n in map(_ox_term, affected) if n is not None and n in shape_targets]
+            try:
+                found = sparql_results(check, store, shape_targets, focus=nodes) if nodes else []
+                kept = {focus: rows for focus, rows in previous.items() if focus not in affected}
+                run.rechecked += len(nodes)
+            except ValueError:  # blank nodes, which a query cannot name
+                found = None
+        if found is None:
+            found, kept = sparql_results(check, store, shape_targets), {}
+            run.whole += 1
+        for result in found:
+            kept.setdefault(str(result.focus), []).append(_encode_sparql(result))
+        run.changed = run.changed or kept != previous
+        run.results[check.key] = kept
+    return run
+
+
+def _encode_reach(reach: SparqlReach | None) -> dict | None:
+    if reach is None:
+        return None
+    predicates = None if reach.predicates is None else sorted(str(p) for p in reach.predicates)
+    return {"depth": reach.depth, "predicates": predicates}
+
+
+def _decode_reach(encoded: dict | None) -> SparqlReach | None:
+    if encoded is None:
+        return None
+    predicates = encoded["predicates"]
+    return SparqlReach(encoded["depth"], None if predicates is None else frozenset(map(URIRef, predicates)))
+
+
+def _encode_sparql(result: SparqlResult) -> list:
+    return [None if result.path is None else result.path.value, _encode_ox(result.value), result.message]
+
+
+def _decode_sparql(focus: str, encoded: list) -> SparqlResult:
+    path, value, message = encoded
+    path = None if path is None else ox.NamedNode(path)
+    return SparqlResult(focus=_ox_any(focus), path=path, value=_decode_ox(value), message=message)
+
+
+def _encode_ox(term) -> EncodedTerm:
+    if isinstance(term, ox.NamedNode):
+        return ["i", term.value]
+    if isinstance(term, ox.BlankNode):
+        return ["b", term.value]
+    return ["l", term.value, term.language or "", "" if term.language else term.datatype.value]
+
+
+def _decode_ox(value: EncodedTerm):
+    if value[0] == "i":
+        return ox.NamedNode(value[1])
+    if value[0] == "b":
+        return ox.BlankNode(value[1])
+    if value[2]:
+        return ox.Literal(value[1], language=value[2])
+    return ox.Literal(value[1], datatype=ox.NamedNode(value[3]))
+
+
 # ---------------------------------------------------------------- running pyshacl on neighbourhoods
 
 _WORK: dict = {}  # what forked workers inherit: the store, the vocabulary, the shapes
@@ -282,8 +628,13 @@ def _run_core(inputs: Inputs, shapes: Graph, depth: int, focus: list[str], say: 
     if not focus:
         return {}
     chunks = [focus[i : i + CHUNK] for i in range(0, len(focus), CHUNK)]
-    _WORK.update(store=inputs.store, vocabulary=inputs.vocabulary, shapes=shapes, depth=depth)
     workers = _workers(len(focus))
+    store = inputs.store
+    if inputs.on_disk and workers > 1 and len(chunks) > 1:
+        # Forked workers must not share an open on-disk store: give them what they read, in memory.
+        store = ox.Store()
+        store.extend(neighbourhood(inputs.store, (_ox_term(k) for k in focus), depth))
+    _WORK.update(store=store, vocabulary=inputs.vocabulary, shapes=shapes, depth=depth)
     results: dict[str, list] = {}
     done = 0
     try:
@@ -364,6 +715,9 @@ def _key(node: Node) -> str:
 #: Links from a result into the shapes graph, whose blank nodes have stable names (see
 #: ``loading.stable_blank_nodes``): kept as they are, not taken for part of the result.
 _INTO_SHAPES = (SH.sourceShape, SH.resultPath, SH.sourceConstraint)
+#: Links to nodes named outside the result: into the shapes, or into the data graph (a blank
+#: focus node keeps the store's name, so that all its results stay one resource).
+_NAMED = (*_INTO_SHAPES, SH.focusNode, SH.value)
 
 
 def _encode_result(results: Graph, result: Node) -> list:
@@ -376,7 +730,7 @@ def _encode_result(results: Graph, result: Node) -> list:
             continue
         done.add(node)
         for predicate, value in sorted(results.predicate_objects(node)):
-            if predicate in _INTO_SHAPES and isinstance(value, BNode):
+            if predicate in _NAMED and isinstance(value, BNode):
                 encoded = ["s", str(value)]
             else:
                 if isinstance(value, BNode):
@@ -483,7 +837,8 @@ def _canonical(shapes: Graph) -> str:
 
 
 class ValidationCache:
-    """The state of the last validation: files, subject digests, core results per resource."""
+    """The state of the last validation: files (hash, stamp, subject digests), core results per
+    resource, SPARQL results per constraint and focus node; and the data graph (``graph/``)."""
 
     def __init__(self, directory: Path | None):
         self.directory = directory
@@ -499,12 +854,17 @@ class ValidationCache:
     def enabled(self) -> bool:
         return self.directory is not None
 
-    def known_subjects(self, base_iri: str) -> dict[str, dict]:
-        """File -> {sha256, subjects} of the last validation under this base IRI, whatever its key."""
+    def state(self, base_iri: str) -> dict | None:
+        """The last state under this base IRI, whatever its key."""
         state = self._read()
         if not state or state.get("base") != base_iri:
-            return {}
-        return state.get("files", {})
+            return None
+        return state
+
+    def known_subjects(self, base_iri: str) -> dict[str, dict]:
+        """File -> {sha256, subjects, stamp} of the last validation under this base IRI, whatever its key."""
+        state = self.state(base_iri)
+        return state.get("files", {}) if state else {}
 
     def known_files(self, base_iri: str) -> dict[str, str]:
         """File -> content hash the cache knows (files whose bytes need not be kept in memory)."""
@@ -517,18 +877,35 @@ class ValidationCache:
             return None
         return state
 
-    def save(self, key: str, base_iri: str, files: dict, results: dict) -> None:
+    def save(
+        self,
+        key: str,
+        base_iri: str,
+        files: dict,
+        results: dict,
+        sparql: dict | None = None,
+        reach: dict | None = None,
+    ) -> None:
         """Write the new state atomically; a cache that cannot be written is only a slower next run."""
         if self.directory is None:
             return
-        state = {"format": FORMAT, "key": key, "base": base_iri, "files": files, "results": results}
+        state = {
+            "format": FORMAT,
+            "key": key,
+            "base": base_iri,
+            "files": files,
+            "results": results,
+            "sparql": sparql or {},
+            "reach": reach or {},
+        }
         self._state = state
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             (self.directory / ".gitignore").write_text("*\n", "utf-8")
+            text = json.dumps(state, ensure_ascii=False)  # dumps, unlike dump, runs the C encoder
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".state-", suffix=".json")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(state, out, ensure_ascii=False)
+                out.write(text)
             os.replace(temporary, self.directory / STATE_FILE)
         except OSError:
             pass

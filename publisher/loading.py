@@ -8,7 +8,9 @@ flow with an :class:`InputError` naming the file, line and column.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +108,28 @@ class RecordFile:
     shown_as: str  # as users see it: relative to the project
     sha256: str
     content: bytes | None = None  # kept only when the caller asked for it (see ``scan``)
+    stamp: list[int] | None = None  # see ``file_stamp``: lets a cache trust the hash without reading
+
+
+#: A file changed less than this long before it was read may change again without its
+#: modification time moving (timestamps are coarse): its stamp is not trusted later.
+SETTLED_NS = 2_000_000_000
+
+
+def file_stamp(path: Path) -> list[int] | None:
+    """Size, modification and change times and inode of a file, taken *before* reading it.
+
+    Equal stamps mean the same bytes, as for git's index and make: every write moves the
+    change time, which no tool sets back. A file written in the last two seconds gets no
+    stamp (None), so that a second write in the same clock tick cannot go unnoticed.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < SETTLED_NS:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 @dataclass
@@ -126,6 +150,7 @@ class Inputs:
     catalog_shapes: Graph
     catalog: Graph
     shapes_sha256: str = ""  # of the record shapes' files: what a validation cache is keyed on
+    on_disk: bool = False  # the store is the validation cache's copy of the graph (not in memory)
 
     @property
     def files(self) -> list[RecordFile]:
@@ -152,7 +177,6 @@ def scan(
     ``keep(shown_as, sha256)`` says which files' bytes to hand back (the ones a cache has not
     seen), so that they are read once; ``progress(done, total)`` is told as files are parsed.
     """
-    catalog_shapes = project.shapes_dir / CATALOG_SHAPES
     store = ox.Store()
     vocabulary_paths, record_paths = turtle_files(project.ontology_dir), turtle_files(project.data_dir)
     total, done = len(vocabulary_paths) + len(record_paths), 0
@@ -165,6 +189,18 @@ def scan(
             if progress and (done % 250 == 0 or done == total):
                 progress(done, total)
         loaded[name] = files
+    return Inputs(
+        project=project,
+        store=store,
+        vocabulary_files=loaded["vocabulary"],
+        record_files=loaded["records"],
+        **small_graphs(project, vocabulary_paths),
+    )
+
+
+def small_graphs(project: Project, vocabulary_paths: list[Path]) -> dict:
+    """The vocabulary, shapes and catalogue as rdflib graphs, and the digest of the shapes' files."""
+    catalog_shapes = project.shapes_dir / CATALOG_SHAPES
     vocabulary = Graph()
     for path in vocabulary_paths:
         vocabulary += parse_turtle(path, project.base_iri, shown_as=project.relative(path))
@@ -184,18 +220,10 @@ def scan(
     for name in ("shapes", "catalog_shapes"):
         resolve_shape_namespaces(graphs[name], project.base_iri)
         graphs[name] = stable_blank_nodes(graphs[name], prefix=name)
-    return Inputs(
-        project=project,
-        store=store,
-        vocabulary_files=loaded["vocabulary"],
-        record_files=loaded["records"],
-        vocabulary=vocabulary,
-        shapes_sha256=shapes_digest.hexdigest(),
-        **graphs,
-    )
+    return {"vocabulary": vocabulary, "shapes_sha256": shapes_digest.hexdigest(), **graphs}
 
 
-def _shown(project: Project, path: Path) -> str:
+def shown_path(project: Project, path: Path) -> str:
     """``project.relative`` without resolving every path: files found under the root are inside it."""
     try:
         return str(path.relative_to(project.root))
@@ -212,18 +240,31 @@ def _read(path: Path, project: Project) -> bytes:
 
 def _load_into(store: ox.Store, path: Path, project: Project, keep: Callable[[str, str], bool]) -> RecordFile:
     """Parse one file into the store; on failure, report it exactly as rdflib's parser would."""
-    shown_as = _shown(project, path)
+    shown_as = shown_path(project, path)
+    stamp = file_stamp(path)
     raw = _read(path, project)
     digest = hashlib.sha256(raw).hexdigest()
     try:
         store.load(raw, format=ox.RdfFormat.TURTLE, base_iri=project.base_iri)
     except (SyntaxError, ValueError) as error:
-        # The messages users know (and tests pin) come from rdflib: let it find the fault.
-        parse_turtle(path, project.base_iri, shown_as=shown_as)
-        line = getattr(error, "lineno", None)
-        column = getattr(error, "offset", None)
-        raise InputError(shown_as, f"cannot parse: {error}", line, column) from error
-    return RecordFile(path, shown_as, digest, raw if keep(shown_as, digest) else None)
+        _unreadable(path, shown_as, project, error)
+    return RecordFile(path, shown_as, digest, raw if keep(shown_as, digest) else None, stamp)
+
+
+def parse_record(raw: bytes, path: Path, project: Project) -> list[ox.Triple]:
+    """The triples of one file's bytes, or the InputError ``scan`` would raise for them."""
+    try:
+        return list(ox.parse(raw, format=ox.RdfFormat.TURTLE, base_iri=project.base_iri))
+    except (SyntaxError, ValueError) as error:
+        _unreadable(path, shown_path(project, path), project, error)
+
+
+def _unreadable(path: Path, shown_as: str, project: Project, error: Exception):
+    # The messages users know (and tests pin) come from rdflib: let it find the fault.
+    parse_turtle(path, project.base_iri, shown_as=shown_as)
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "offset", None)
+    raise InputError(shown_as, f"cannot parse: {error}", line, column) from error
 
 
 def turtle_files(directory: Path) -> list[Path]:

@@ -10,9 +10,18 @@ SHACL-AF rules) makes :func:`core_reach` answer ``None``: validate everything, e
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+import math
+import re
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, URIRef, Variable
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
+from rdflib.plugins.sparql.algebra import translatePath, translateQuery
+from rdflib.plugins.sparql.algebra import triples as algebra_triples
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from publisher.namespaces import SH
@@ -118,3 +127,153 @@ def _need(shapes: Graph, shape: Node, stack: tuple[Node, ...]) -> int:
         else:
             deepest = max(deepest, inner + 1)  # on the values of the path: one hop further
     return deepest
+
+
+# ---------------------------------------------------------------- SPARQL constraints
+
+
+@dataclass(frozen=True)
+class SparqlReach:
+    """What a SPARQL constraint's rows for a focus node can depend on.
+
+    The rows for ``?this = x`` read only triples whose subject is reachable from ``x`` by at
+    most ``depth`` outgoing links (``None``: any number), each link through one of
+    ``predicates`` (``None``: any predicate). Checked once, such a constraint needs re-running
+    after an edit only for the nodes from which an edited subject can be reached that way.
+    """
+
+    depth: int | None
+    predicates: frozenset[URIRef] | None
+
+
+#: Aggregates are local only when the rows are grouped by the focus node (see sparql_reach).
+_AGGREGATED = re.compile(r"\bGROUP\s+BY\b|\b(?:COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I)
+THIS = Variable("this")
+
+
+def sparql_reach(query: str, prefixes: dict[str, str]) -> SparqlReach | None:
+    """How far from ``$this`` a SELECT query of a SPARQL constraint reads, or None if unbounded.
+
+    A syntactic, conservative analysis of every triple pattern in the query (in OPTIONAL,
+    UNION, MINUS and (NOT) EXISTS too). ``$this`` is at distance 0; a pattern whose subject is
+    at distance d puts its object at d + the length of its predicate path (``*`` and ``+``:
+    any length), and reads triples of subjects at distance d up to d + length - 1. The query is
+    *local* if every pattern's subject is reached that way from ``$this``. It is not (None)
+    if a pattern reads from a subject not so reached (a constant, a variable bound only by
+    VALUES or BIND, or ``$this`` as an object: links *into* the focus node), if a path goes
+    backwards (``^p``), or if it names graphs, calls services, holds subqueries, or aggregates
+    rows other than per focus node. Distances only grow along cycles of patterns: past as
+    many hops as there are patterns, the depth is taken as unbounded.
+    """
+    try:
+        parsed = translateQuery(parseQuery(query), initNs=dict(prefixes))
+    except Exception:
+        return None
+    root = parsed.algebra
+    if getattr(root, "datasetClause", None):
+        return None
+    found = _Patterns()
+    try:
+        found.walk(root.p, top=True)
+    except Unbounded:
+        return None
+    if found.aggregated and THIS not in found.grouped_by:
+        return None
+    if not found.aggregated and _AGGREGATED.search(query) and not found.grouped_by:
+        return None
+    patterns = found.patterns
+    distance: dict[Node, float] = {THIS: 0}
+    limit = len(patterns) + 1
+    changed = True
+    while changed:
+        changed = False
+        for subject, (length, _), obj in patterns:
+            if subject not in distance or obj == THIS or not isinstance(obj, Variable | BNode):
+                continue
+            reached = distance[subject] + length
+            reached = math.inf if reached > limit else reached
+            if reached > distance.get(obj, -1):
+                distance[obj] = reached
+                changed = True
+    subjects = {subject for subject, _, _ in patterns}
+    depth, predicates = 0.0, set()
+    for subject, (length, followed), obj in patterns:
+        if subject not in distance:
+            return None  # reads the triples of a node not reached from the focus node
+        depth = max(depth, distance[subject] + max(length, 1) - 1)
+        if length > 1 or obj in subjects:  # a link on the way to triples that are read
+            predicates = None if predicates is None or followed is None else predicates | followed
+    return SparqlReach(
+        depth=None if math.isinf(depth) else int(depth),
+        predicates=None if predicates is None else frozenset(predicates),
+    )
+
+
+class _Patterns:
+    """Every triple pattern of a translated query: (subject, (path length, predicates), object)."""
+
+    def __init__(self) -> None:
+        self.patterns: list[tuple[Node, tuple[float, frozenset | None], Node]] = []
+        self.aggregated = False
+        self.grouped_by: set = set()
+
+    def walk(self, node, top: bool = False) -> None:
+        if isinstance(node, CompValue):
+            name = node.name
+            if name in ("Graph", "ServiceGraphPattern", "GraphGraphPattern", "SubSelect"):
+                raise Unbounded(f"{name} in a SPARQL constraint")
+            if name in ("Project", "SelectQuery") and not top:
+                raise Unbounded("a subquery in a SPARQL constraint")
+            if name == "AggregateJoin":
+                self.aggregated = True
+            if name == "Group":
+                self.grouped_by.update(e for e in (node.get("expr") or []) if isinstance(e, Variable))
+            if name == "BGP":
+                for triple in node.get("triples") or []:
+                    self._add(triple)
+            elif name == "TriplesBlock":  # the untranslated form, left inside (NOT) EXISTS
+                for triple in algebra_triples(node.get("triples") or []):
+                    self._add(triple)
+            for key, value in node.items():
+                if key != "triples" and not key.startswith("_"):
+                    self.walk(value, top=top and name in ("Project", "SelectQuery"))
+        elif isinstance(node, list | tuple):
+            for item in node:
+                self.walk(item, top=False)
+
+    def _add(self, triple) -> None:
+        subject, predicate, obj = triple
+        if isinstance(predicate, CompValue):
+            predicate = translatePath(predicate)
+        self.patterns.append((subject, _path(predicate), obj))
+
+
+def _path(predicate) -> tuple[float, frozenset | None]:
+    """(hops, predicates followed) of a predicate or property path; raises Unbounded for ``^p``."""
+    if isinstance(predicate, URIRef):
+        return 1, frozenset({predicate})
+    if isinstance(predicate, Variable | BNode):
+        return 1, None
+    if isinstance(predicate, InvPath):
+        raise Unbounded("an inverse path reads links into a node")
+    if isinstance(predicate, NegatedPath):
+        if any(isinstance(arg, InvPath) for arg in predicate.args):
+            raise Unbounded("an inverse path reads links into a node")
+        return 1, None
+    if isinstance(predicate, SequencePath | AlternativePath):
+        parts = [_path(arg) for arg in predicate.args]
+        length = sum(p[0] for p in parts) if isinstance(predicate, SequencePath) else max(p[0] for p in parts)
+        return length, _union(p[1] for p in parts)
+    if isinstance(predicate, MulPath):
+        length, followed = _path(predicate.path)
+        return (length if predicate.mod == "?" else math.inf), followed
+    raise Unbounded(f"a predicate the reach analysis does not understand: {predicate!r}")
+
+
+def _union(sets) -> frozenset | None:
+    result: set = set()
+    for s in sets:
+        if s is None:
+            return None
+        result |= s
+    return frozenset(result)

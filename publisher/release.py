@@ -29,7 +29,7 @@ from publisher import __version__
 from publisher.config import Project
 from publisher.description import Dump, describe
 from publisher.dumps import sorted_ntriples, write_ntriples, write_readable
-from publisher.incremental import ValidationCache, ValidationStats, check, scan_with_cache
+from publisher.incremental import ValidationCache, ValidationStats, check, keep_graph, scan_with_cache
 from publisher.jsonld import load_context
 from publisher.loading import Inputs
 from publisher.namespaces import bind_prefixes, prefixes, vocabulary
@@ -104,7 +104,13 @@ def build(project: Project, out: Path, progress: Progress | None = None) -> Buil
     releases = out / RELEASES
     releases.mkdir(parents=True, exist_ok=True)
     inputs.forget_contents()
-    release, triples = _write_release(releases, project, inputs, report, clock)
+
+    def keep(store: Path) -> None:
+        if keep_graph(cache, inputs, store):
+            stats.graph_cache = "kept"
+
+    stale = stats.graph_cache == "stale"
+    release, triples = _write_release(releases, project, inputs, report, clock, keep if stale else None)
     _prune(releases, keep=KEEP_RELEASES)
     return BuildResult(release=release, triples=triples, report=report, timings=timings, validation=stats)
 
@@ -115,9 +121,18 @@ def _files_parsed(say: Progress, done: int, total: int) -> None:
 
 
 def _write_release(
-    releases: Path, project: Project, inputs: Inputs, report: Report, clock: _Clock
+    releases: Path,
+    project: Project,
+    inputs: Inputs,
+    report: Report,
+    clock: _Clock,
+    keep_graph: Callable[[Path], object] | None = None,
 ) -> tuple[Path, int]:
-    """Write the release beside the others and make it current; on any failure, leave no trace."""
+    """Write the release beside the others and make it current; on any failure, leave no trace.
+
+    ``keep_graph(store)`` is given the query store while it holds the data graph alone (the
+    validation cache copies it, instead of loading a million triples once more).
+    """
     staging = releases / f".staging-{secrets.token_hex(6)}"
     staging.mkdir()
     loading = None
@@ -149,6 +164,8 @@ def _write_release(
         with clock("store") as phase:
             loading.wait()
             (staging / STORE_INPUT).unlink()
+            if keep_graph is not None:
+                keep_graph(staging / STORE_DIR)
             stored = add_to_store(staging / STORE_DIR, description.serialize(format="nt", encoding="utf-8"))
             phase.detail = f"{stored:,} triples (bulk load overlapped with the dumps; this is the wait)"
         _write_manifest(staging, project, dumps, triples, stored, report)
@@ -202,10 +219,15 @@ def _write_dumps(staging: Path, lines: list[bytes], context: dict, base_iri: str
 
     Returns the dumps and the number of distinct subjects.
     """
-    gzipped = write_ntriples(staging / DATA_NT_GZ, lines, compress=True)
-    turtle, jsonld, subjects = write_readable(
-        lines, staging / DATA_TTL, staging / DATA_JSONLD, prefixes(base_iri), context
-    )
+    # zlib lets go of the GIL while it compresses: the gzip dump is written beside the others.
+    gzipping = _InBackground(write_ntriples, staging / DATA_NT_GZ, lines, True)
+    try:
+        turtle, jsonld, subjects = write_readable(
+            lines, staging / DATA_TTL, staging / DATA_JSONLD, prefixes(base_iri), context
+        )
+    finally:
+        gzipping.thread.join()
+    gzipped = gzipping.wait()
     files = [
         (
             "turtle",

@@ -4,18 +4,23 @@ Violations stop the flow; warnings are reported and let it pass. The report is g
 resource, because a data steward fixes one record at a time.
 
 The shapes are standard SHACL. pyshacl checks the core constraints; the SPARQL-based ones
-(cross-record integrity: links resolve, quotes occur in their source…) are run here, each
-once over the whole graph on pyoxigraph, instead of once per focus node as pyshacl does
-(which re-parses the query every time: seconds on the seed, hours on an archive). For that,
-a SPARQL constraint must sit on a node shape with targets and bind ``$this`` in a triple
-pattern; :func:`split_shapes` refuses any other placement.
+(cross-record integrity: links resolve, quotes occur in their source…; and rules that are
+cheap as one query but costly as nested core shapes, such as "has a name in Russian") are
+run here, each once over the whole graph on pyoxigraph, instead of once per focus node as
+pyshacl does (which re-parses the query every time: seconds on the seed, hours on an
+archive), or bound to given focus nodes (see ``publisher.incremental``). For that, a SPARQL
+constraint must sit on a node shape with targets and bind ``$this`` in a triple pattern;
+:func:`split_shapes` refuses any other placement. Their results say what SHACL says they
+say: ``?path`` as the result path, ``?value`` as the value, or else the focus node (the value
+node of a node shape), as pyshacl reports them too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import pyoxigraph as ox
@@ -139,12 +144,23 @@ class SparqlCheck:
     severity: URIRef
     targets: tuple[tuple[URIRef, Node], ...]
 
+    @property
+    def key(self) -> str:
+        """Names the check across processes (the constraint's blank node is stably named)."""
+        said = [str(self.shape), str(self.constraint), self.query, self.message or "", str(self.severity)]
+        said += sorted(f"{kind} {target}" for kind, target in self.targets)
+        return hashlib.sha256("\n".join(said).encode()).hexdigest()[:24]
+
 
 TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 
 
 def split_shapes(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
-    """Separate the SPARQL constraints from the core ones (which pyshacl checks)."""
+    """Separate the SPARQL constraints from the core ones, and ready those for pyshacl.
+
+    The core shapes come back with their property shapes given their targets (see
+    :func:`hoist_property_shapes`): the same results, in half the time.
+    """
     core = Graph()
     core += shapes
     checks = []
@@ -170,7 +186,50 @@ def split_shapes(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
             )
         )
         core.remove((holder, SH.sparql, constraint))
-    return core, checks
+    checks.sort(key=lambda check: check.key)
+    return hoist_property_shapes(core), checks
+
+
+#: How a shape can be used by another shape (a list member: sh:and, sh:or, sh:xone).
+_USED_THROUGH = (SH.node, SH["not"], SH.qualifiedValueShape, RDF.first)
+
+
+def hoist_property_shapes(shapes: Graph) -> Graph:
+    """The same shapes, a targeted node shape's property shapes given its targets instead.
+
+    pyshacl validates a node shape's property shapes once per focus node, building the
+    constraint checkers anew each time (most of a cold validation); a property shape with
+    targets of its own is validated once for all its focus nodes. SHACL gives both the same
+    results, which carry the property shape as their source either way, and the node shape
+    keeps its targets for its other constraints. Left as they are: node shapes used by other
+    shapes (there they apply to other nodes), closed ones (sh:closed reads sh:property),
+    deactivated ones, and property shapes that are shared, have targets already, or compare
+    themselves with their siblings (sh:qualifiedValueShapesDisjoint).
+    """
+    hoisted = Graph()
+    hoisted += shapes
+    holders = {s for target in TARGETS for s in shapes.subjects(target, None)}
+    for holder in sorted(holders, key=str):
+        if (
+            (holder, SH.path, None) in shapes
+            or any((None, through, holder) in shapes for through in _USED_THROUGH)
+            or (holder, SH.closed, None) in shapes
+            or (holder, SH.deactivated, None) in shapes
+        ):
+            continue
+        targets = [(t, o) for t in TARGETS for o in shapes.objects(holder, t)]
+        for prop in list(shapes.objects(holder, SH.property)):
+            if (
+                len(set(shapes.subjects(SH.property, prop))) != 1
+                or any((None, through, prop) in shapes for through in _USED_THROUGH)
+                or any((prop, target, None) in shapes for target in TARGETS)
+                or (prop, SH.qualifiedValueShapesDisjoint, None) in shapes
+            ):
+                continue
+            hoisted.remove((holder, SH.property, prop))
+            for target, value in targets:
+                hoisted.add((prop, target, value))
+    return hoisted
 
 
 #: Up to this many focus nodes, a check is bound to them (VALUES) instead of run over every
@@ -178,46 +237,90 @@ def split_shapes(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
 BIND_TARGETS_UP_TO = 2000
 
 
+@dataclass(frozen=True)
+class SparqlResult:
+    """One row of a SPARQL constraint, as a validation result says it (pyoxigraph terms)."""
+
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    path: ox.NamedNode | None
+    value: ox.NamedNode | ox.BlankNode | ox.Literal
+    message: str | None
+
+
 def run_sparql_checks(checks: list[SparqlCheck], store: ox.Store, results: Graph) -> bool:
-    """Run each check once, keep the rows whose ?this is a target, add them to ``results``.
+    """Run each check once over the whole graph and add its results to ``results``.
 
     Returns whether any result is a violation.
     """
-    report = results.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
     violated = False
     found_targets: dict[tuple, Targets] = {}
     for check in checks:
         if check.targets not in found_targets:
             found_targets[check.targets] = Targets(store, check.targets)
-        targets = found_targets[check.targets]
-        if not targets.count:
-            continue
-        seen = set()
-        query = _bound_to(check.query, targets.nodes) if targets.count <= BIND_TARGETS_UP_TO else check.query
+        found = sparql_results(check, store, found_targets[check.targets])
+        violated = add_sparql_results(results, check, found) or violated
+    return violated
+
+
+def sparql_results(
+    check: SparqlCheck, store: ox.Store, targets: Targets, focus: Iterable | None = None
+) -> list[SparqlResult]:
+    """The results of one check: on every focus node, or (``focus``) on those given only.
+
+    Rows whose ?this is not a focus node of the shape are dropped: the query runs once, where
+    SHACL runs it once per focus node with ?this bound, and keeps the rows per focus node.
+    Given focus nodes (which must all be targets) are bound with VALUES; raises ValueError if
+    the query cannot be bound without changing its meaning (see ``_bound_to``).
+    """
+    if focus is not None:
+        nodes = sorted(set(focus), key=str)
+        queries = []
+        for start in range(0, len(nodes), BIND_TARGETS_UP_TO):
+            bound = _bound_to(check.query, nodes[start : start + BIND_TARGETS_UP_TO])
+            if bound is None:
+                raise ValueError(f"the SPARQL constraint on {check.shape} cannot be bound to focus nodes")
+            queries.append(bound)
+    elif not targets.count:
+        return []
+    else:
+        bound = _bound_to(check.query, targets.nodes) if targets.count <= BIND_TARGETS_UP_TO else None
+        queries = [bound or check.query]
+    found, seen = [], set()
+    for query in queries:
         for row in store.query(query, prefixes=check.prefixes):
-            focus = row["this"]
-            if focus is None or focus not in targets:
+            this = row["this"]
+            if this is None or this not in targets:
                 continue
             path, value = _optional(row, "path"), _optional(row, "value")
-            key = (focus, path, value)
-            if key in seen:
+            if value is None:
+                value = this  # SHACL: the value node, which for a node shape is the focus node
+            if (this, path, value) in seen:
                 continue
-            seen.add(key)
-            violated = violated or check.severity == SH.Violation
-            node = BNode()
-            results.add((report, SH.result, node))
-            results.add((node, RDF.type, SH.ValidationResult))
-            results.add((node, SH.focusNode, to_rdflib(focus)))
-            results.add((node, SH.resultSeverity, check.severity))
-            results.add((node, SH.sourceShape, check.shape))
-            results.add((node, SH.sourceConstraint, check.constraint))
-            results.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
-            if path is not None:
-                results.add((node, SH.resultPath, to_rdflib(path)))
-            if value is not None:
-                results.add((node, SH.value, to_rdflib(value)))
-            if check.message:
-                results.add((node, SH.resultMessage, Literal(_fill(check.message, row))))
+            seen.add((this, path, value))
+            message = _fill(check.message, row) if check.message else None
+            found.append(SparqlResult(this, path if isinstance(path, ox.NamedNode) else None, value, message))
+    return found
+
+
+def add_sparql_results(results: Graph, check: SparqlCheck, found: Iterable[SparqlResult]) -> bool:
+    """Add results of a check to a SHACL validation report; returns whether one is a violation."""
+    report = results.value(predicate=RDF.type, object=SH.ValidationReport, any=False)
+    violated = False
+    for result in found:
+        violated = violated or check.severity == SH.Violation
+        node = BNode()
+        results.add((report, SH.result, node))
+        results.add((node, RDF.type, SH.ValidationResult))
+        results.add((node, SH.focusNode, to_rdflib(result.focus)))
+        results.add((node, SH.resultSeverity, check.severity))
+        results.add((node, SH.sourceShape, check.shape))
+        results.add((node, SH.sourceConstraint, check.constraint))
+        results.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        if result.path is not None:
+            results.add((node, SH.resultPath, to_rdflib(result.path)))
+        results.add((node, SH.value, to_rdflib(result.value)))
+        if result.message is not None:
+            results.add((node, SH.resultMessage, Literal(result.message)))
     return violated
 
 
@@ -226,7 +329,8 @@ class Targets:
 
     Listing 100,000 focus nodes into Python costs a second at a million triples; most checks
     return no row at all, so large target sets are only counted, and a returned row is
-    checked against the targets' definitions directly.
+    checked against the targets' definitions directly. Nothing is counted or listed until
+    asked for: a re-validation only asks about a few nodes.
     """
 
     def __init__(self, store: ox.Store, targets: tuple[tuple[URIRef, Node], ...]):
@@ -240,14 +344,22 @@ class Targets:
         self.subjects_of = [ox.NamedNode(str(o)) for kind, o in targets if kind == SH.targetSubjectsOf]
         self.objects_of = [ox.NamedNode(str(o)) for kind, o in targets if kind == SH.targetObjectsOf]
         self._nodes: set | None = None
-        patterns = [f"{{ ?this a {c} }}" for c in self.classes]
-        patterns += [f"{{ ?this {p} ?o }}" for p in self.subjects_of]
-        patterns += [f"{{ ?s {p} ?this }}" for p in self.objects_of]
-        found = 0
-        if patterns:
-            (row,) = store.query(f"SELECT (COUNT(DISTINCT ?this) AS ?n) {{ {' UNION '.join(patterns)} }}")
-            found = int(row[0].value)
-        self.count = found + len(self.explicit)  # an explicit node may be counted twice: an upper bound
+        self._count: int | None = None
+
+    @property
+    def count(self) -> int:
+        """How many focus nodes there are (an upper bound: an explicit one may be counted twice)."""
+        if self._count is None:
+            patterns = [f"{{ ?this a {c} }}" for c in self.classes]
+            patterns += [f"{{ ?this {p} ?o }}" for p in self.subjects_of]
+            patterns += [f"{{ ?s {p} ?this }}" for p in self.objects_of]
+            found = 0
+            if patterns:
+                query = f"SELECT (COUNT(DISTINCT ?this) AS ?n) {{ {' UNION '.join(patterns)} }}"
+                (row,) = self.store.query(query)
+                found = int(row[0].value)
+            self._count = found + len(self.explicit)
+        return self._count
 
     @property
     def nodes(self) -> set:
@@ -286,21 +398,23 @@ class Targets:
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _AGGREGATE = re.compile(r"\bGROUP\s+BY\b|\b(?:COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\s*\(", re.I)
+_GROUPED_BY_THIS = re.compile(r"\bGROUP\s+BY\s+(?:[?$]\w+\s+)*\?this\b", re.I)
 
 
-def _bound_to(query: str, targets: set) -> str:
-    """The query with ?this bound to the focus nodes, where that is sure to mean the same.
+def _bound_to(query: str, targets: Iterable) -> str | None:
+    """The query with ?this bound to the focus nodes, or None where that could change its meaning.
 
-    Binding ?this up front is what SHACL itself prescribes (pre-binding $this); it is left
-    out for large target sets (a huge VALUES block), blank nodes (not writable in a query)
-    and queries with aggregates or subqueries (where a join with VALUES could regroup rows).
+    Binding ?this up front is what SHACL itself prescribes (pre-binding $this). It is not done
+    for blank nodes (not writable in a query), subqueries (whose own ?this is another
+    variable), or aggregates other than per focus node (GROUP BY ?this, where the join with
+    VALUES keeps exactly the groups of the given nodes).
     """
-    if len(targets) > BIND_TARGETS_UP_TO or any(isinstance(t, ox.BlankNode) for t in targets):
-        return query
+    if any(isinstance(t, ox.BlankNode) for t in targets):
+        return None
     where = _WHERE.search(query)
     subquery = len(re.findall(r"\bSELECT\b", query, re.I)) > 1
-    if where is None or subquery or _AGGREGATE.search(query):
-        return query
+    if where is None or subquery or (_AGGREGATE.search(query) and not _GROUPED_BY_THIS.search(query)):
+        return None
     values = " ".join(sorted(str(t) for t in targets))
     return f"{query[: where.end()]} VALUES ?this {{ {values} }} {query[where.end() :]}"
 
@@ -403,9 +517,13 @@ def _owning_shape(shape: Node | None, shapes: Graph) -> str | None:
 
 
 def display_label(graph: Graph, node: Node, languages: tuple[str, ...] = ("en", "ru")) -> str | None:
-    """The best human label of a node: a name in a preferred language, else any name."""
+    """The best human label of a node: a name in a preferred language, else any name.
+
+    Of several equally good names, the first in code point order (as ``store_label`` does), so
+    that the report says the same in every process.
+    """
     for prop in LABEL_PROPERTIES:
-        values = list(graph.objects(node, prop))
+        values = sorted(graph.objects(node, prop), key=str)
         for language in languages:
             for value in values:
                 if getattr(value, "language", None) == language:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
+from publisher import incremental
 from publisher.config import load_project
+from publisher.graph_cache import STORE_DIR
 from publisher.incremental import CACHE_DIR, CACHE_ENV, validate_project
 from publisher.loading import load, scan
-from publisher.reach import core_reach
+from publisher.reach import SparqlReach, core_reach, sparql_reach
 from publisher.synth import generate
 from publisher.validation import split_shapes, validate
 
@@ -42,6 +46,20 @@ def archive(validated: Path, tmp_path: Path, monkeypatch) -> Path:
 
 def run(project: Path):
     _, report, stats = validate_project(load_project(project))
+    return report, stats
+
+
+def full(project: Path):
+    """The report of a plain validation (rdflib + pyshacl, no cache), to compare with."""
+    return validate(load(load_project(project)))
+
+
+def incremental_run(project: Path):
+    """Validate after an edit, asserting that it was incremental: graph from disk, no whole-graph query."""
+    report, stats = run(project)
+    assert stats.cache == "warm" and stats.graph == "disk", stats
+    assert stats.sparql_whole == 0 and stats.rechecked < stats.resources / 4, stats
+    assert report.to_text() == full(project).to_text()
     return report, stats
 
 
@@ -78,6 +96,8 @@ def test_one_changed_record_rechecks_only_it_and_what_links_to_it(archive):
     assert stats.cache == "warm" and stats.files_changed == 1
     assert stats.rechecked == 1 + len(linking_to(archive, meeting)) < stats.resources / 20
     assert report.conforms
+    # The cross-record checks ran on a few focus nodes only, on the graph kept on disk.
+    assert stats.graph == "disk" and stats.sparql_whole == 0 and 0 < stats.sparql_rechecked < 50
 
 
 def test_a_violation_in_the_changed_file_is_caught_as_a_full_validation_would(archive):
@@ -93,7 +113,7 @@ def test_a_violation_in_the_changed_file_is_caught_as_a_full_validation_would(ar
     (meeting,) = [r for r in report.resources if r.iri.endswith("/id/meeting/synthetic-000003-01")]
     assert meeting.file == "data/synthetic/trips/trip-000003.ttl"
     assert {(f.severity, f.shape.rsplit("#", 1)[-1]) for f in meeting.findings} >= {("Violation", "Meeting")}
-    assert report.to_text() == validate(load(load_project(archive))).to_text()
+    assert report.to_text() == full(archive).to_text()
 
 
 def test_a_record_deleted_under_an_unchanged_file_that_links_to_it_is_caught(archive):
@@ -115,8 +135,164 @@ def test_a_record_deleted_under_an_unchanged_file_that_links_to_it_is_caught(arc
     ]
     assert broken_elsewhere, report.to_text()
     messages = " ".join(f.message for r in broken_elsewhere for f in r.findings)
-    assert "described nowhere" in messages  # a cross-record (SPARQL) check, run on the whole graph
+    assert "described nowhere" in messages  # a cross-record (SPARQL) check, re-run on the linking record
     assert "Must be a place" in messages  # a core shape, re-run on the linking record
+    assert "nest up to a country" in messages  # a SPARQL check reading any number of links away
+    assert stats.graph == "disk" and stats.sparql_whole == 0
+    assert report.to_text() == full(archive).to_text()
+
+
+def test_a_cross_record_break_in_unchanged_files_caused_by_an_edit_elsewhere_is_caught(archive):
+    """Kazakhstan stops being a country: places nested in it, in other files, reach none."""
+    country = "place:synthetic-kazakhstan"
+    trips = sorted((archive / SYNTHETIC).glob("*.ttl"))
+    (home,) = [t for t in trips if f"\n{country} a schema:Country" in t.read_text("utf-8")]
+    edit_record(home, country, lambda block: block.replace("a schema:Country", "a schema:AdministrativeArea"))
+    report, _ = incremental_run(archive)
+    unchanged = {str(t.relative_to(archive)) for t in trips if t != home}
+    nowhere = [
+        r
+        for r in report.resources
+        if r.file in unchanged and any("nest up to a country" in f.message for f in r.findings)
+    ]
+    assert nowhere, report.to_text()
+
+
+def test_changing_a_source_text_rechecks_the_quotes_citing_it(archive):
+    """The trip record is unchanged; the text of the source it quotes is not."""
+    trip = archive / SYNTHETIC / "trip-000003.ttl"
+    text = trip.read_text("utf-8")
+    (line,) = [line for line in text.splitlines() if line.startswith("    schema:text ")]
+    assert "начал рабочую поездку" in line
+    trip.write_text(text.replace(line, line.replace("начал рабочую поездку", "продолжил поездку")), "utf-8")
+    report, _ = incremental_run(archive)
+    misquoting = {
+        r.iri.rsplit("/", 1)[-1]
+        for r in report.resources
+        for f in r.findings
+        if (f.shape or "").endswith("#QuoteInSource")
+    }
+    assert "synthetic-000003" in misquoting, report.to_text()
+
+
+def test_edits_deletions_and_new_files_keep_the_cached_graph_equal_to_a_full_parse(archive):
+    trips = sorted((archive / SYNTHETIC).glob("*.ttl"))
+    edit_record(
+        trips[1], "meeting:synthetic-000002-01", lambda b: b.replace('"Meeting of', '"Renamed meeting of', 1)
+    )
+    report, stats = run(archive)
+    assert stats.graph == "disk" and report.conforms
+    extra = archive / "data" / "extra.ttl"
+    extra.write_text(trips[4].read_text("utf-8"), "utf-8")  # every subject now described twice
+    trips[4].unlink()
+    run(archive)
+    edit_record(
+        extra, "meeting:synthetic-000005-01", lambda b: b.replace('"Meeting of', '"Moved meeting of', 1)
+    )
+    report, stats = run(archive)
+    assert stats.graph == "disk" and report.conforms
+    cached = ox.Store.read_only(str(archive / CACHE_DIR / STORE_DIR))
+    assert dump(cached) == dump(scan(load_project(archive)).store)
+
+
+def dump(store: ox.Store) -> list[bytes]:
+    return sorted(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).splitlines())
+
+
+def test_an_interrupted_update_leaves_a_cached_graph_that_is_not_trusted(archive, monkeypatch):
+    trip = archive / SYNTHETIC / "trip-000002.ttl"
+    edit_record(
+        trip, "meeting:synthetic-000002-01", lambda b: b.replace('"Meeting of', '"Renamed meeting of', 1)
+    )
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(incremental, "replace_subjects", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run(archive)
+    monkeypatch.undo()
+    report, stats = run(archive)
+    assert stats.graph == "memory" and stats.graph_cache == "kept"
+    assert report.to_text() == full(archive).to_text()
+    _, stats = run(archive)
+    assert stats.graph == "disk"
+
+
+def test_a_cached_graph_held_by_another_process_is_left_alone(archive):
+    held = ox.Store(str(archive / CACHE_DIR / STORE_DIR))  # holds the lock, as a running validation would
+    edit_record(
+        archive / SYNTHETIC / "trip-000003.ttl",
+        "meeting:synthetic-000003-01",
+        lambda block: "\n".join(line for line in block.splitlines() if "schema:attendee" not in line),
+    )
+    report, stats = run(archive)
+    assert stats.graph == "memory" and stats.cache == "warm" and not report.conforms
+    assert report.to_text() == full(archive).to_text()
+    del held
+    _, stats = run(archive)  # the state moved on without the graph: it is made anew
+    assert stats.graph == "memory" and stats.graph_cache == "kept"
+    _, stats = run(archive)
+    assert stats.graph == "disk"
+
+
+def test_an_edit_the_file_stamp_would_hide_is_still_noticed(archive):
+    """Same size, modification time set back: the change time still moves, so the file is read."""
+    trip = archive / SYNTHETIC / "trip-000002.ttl"
+    before = trip.stat()
+    text = trip.read_text("utf-8")
+    edited = text.replace('"Meeting of the Akim', '"Meeting of the AKIM', 1)
+    assert edited != text and len(edited) == len(text)
+    trip.write_text(edited, "utf-8")
+    os.utime(trip, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _, stats = run(archive)
+    assert stats.files_changed == 1
+
+
+def test_blank_node_records_are_checked_in_full_every_time(archive):
+    """A parse names blank nodes anew: nothing about them can be reused, and nothing is missed."""
+    meeting = "meeting:synthetic-000002-01"
+    trip = archive / SYNTHETIC / "trip-000002.ttl"
+    edit_record(
+        trip, meeting, lambda b: b.replace(" ;\n", " ;\n    schema:location [ a schema:Place ] ;\n", 1)
+    )
+
+    def findings(report) -> tuple[dict, list]:
+        """IRI resources as the report says them; blank ones (named anew by each parse) by content."""
+        named = {r.iri: (r.file, r.line, r.findings) for r in report.resources if r.iri.startswith("http")}
+        blank = sorted(
+            sorted((f.severity, f.path or "", f.message, f.shape or "") for f in r.findings)
+            for r in report.resources
+            if not r.iri.startswith("http")
+        )
+        return named, blank
+
+    for _ in range(2):
+        report, stats = run(archive)
+        assert stats.cache == "cold" and stats.graph_cache == "off" and not report.conforms
+        assert findings(report) == findings(full(archive))
+        (blank,) = findings(report)[1]
+        assert {shape.rsplit("#", 1)[-1] for *_, shape in blank} >= {"Names", "Provenance", "Place"}
+
+
+def test_a_build_keeps_the_graph_it_validated_for_the_next_validation(archive, tmp_path):
+    """A cold build copies its query store into the cache instead of loading the graph again."""
+    from publisher.release import build
+
+    shutil.rmtree(archive / CACHE_DIR)
+    result = build(load_project(archive), tmp_path / "site")
+    assert result.validation.graph == "memory" and result.validation.graph_cache == "kept"
+    cached = ox.Store.read_only(str(archive / CACHE_DIR / STORE_DIR))
+    assert dump(cached) == dump(scan(load_project(archive)).store)
+    del cached
+    edit_record(
+        archive / SYNTHETIC / "trip-000004.ttl",
+        "meeting:synthetic-000004-01",
+        lambda b: b.replace('"Meeting of', '"Renamed meeting of', 1),
+    )
+    incremental_run(archive)
+    result = build(load_project(archive), tmp_path / "site")  # the build updates the kept graph
+    assert result.validation.graph_cache == "kept" and result.validation.files_changed == 0
 
 
 def test_changed_shapes_invalidate_every_cached_result(archive):
@@ -196,3 +372,52 @@ def test_shapes_read_twice_get_the_same_blank_node_names_and_lose_no_triple(proj
     merged += first.shapes
     merged += first.catalog_shapes
     assert len(merged) == len(first.shapes) + len(first.catalog_shapes)
+
+
+def test_the_reach_of_our_sparql_constraints(project):
+    """Which focus nodes an edit can affect, per constraint; every one of ours is local."""
+    _, checks = split_shapes(load(project).shapes)
+    schema = "http://schema.org/"
+    reaches = {(str(c.shape).rsplit("#", 1)[-1], c.query): sparql_reach(c.query, c.prefixes) for c in checks}
+    assert None not in reaches.values()
+    by_shape = {}
+    for (shape, _), reach in reaches.items():
+        by_shape.setdefault(shape, set()).add(reach)
+    assert by_shape["Names"] == {SparqlReach(0, frozenset())}
+    assert by_shape["QuoteInSource"] == {
+        SparqlReach(1, frozenset({URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")}))
+    }
+    assert by_shape["Place"] == {SparqlReach(None, frozenset({URIRef(schema + "containedInPlace")}))}
+    assert SparqlReach(1, None) in by_shape["OurResource"]  # links to anything, through any predicate
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT $this WHERE { ?x <urn:p> $this }",  # a link into the focus node
+        "SELECT $this WHERE { $this <urn:p> ?x . <urn:c> <urn:q> ?y }",  # a fixed node
+        "SELECT $this WHERE { $this ^<urn:p> ?x }",  # an inverse path
+        "SELECT $this WHERE { $this <urn:p> ?a FILTER EXISTS { ?b <urn:q> $this } }",
+        "SELECT $this WHERE { $this <urn:p> ?a . BIND(<urn:z> AS ?z) ?z <urn:q> ?b }",
+        "SELECT $this WHERE { $this <urn:p> ?a { SELECT ?a WHERE { ?a <urn:q> ?b } } }",
+        "SELECT $this WHERE { GRAPH ?g { $this <urn:p> ?a } }",
+        "SELECT (COUNT(*) AS ?n) WHERE { $this <urn:p> ?a } GROUP BY ?a",
+    ],
+)
+def test_sparql_constraints_that_read_beyond_outgoing_links_are_not_local(query):
+    assert sparql_reach(query, {}) is None
+
+
+def test_sparql_reach_follows_paths_and_cycles():
+    p, q, r = (URIRef(f"urn:{x}") for x in "pqr")
+    assert sparql_reach("SELECT $this WHERE { $this <urn:p>/<urn:q> ?x . ?x <urn:r> ?y }", {}) == SparqlReach(
+        2, frozenset({p, q})
+    )
+    assert sparql_reach("SELECT $this WHERE { $this <urn:p> ?a . ?a <urn:q> ?b . ?b <urn:r> ?a }", {}) == (
+        SparqlReach(None, frozenset({p, q, r}))
+    )
+    assert sparql_reach("SELECT $this WHERE { $this ?p ?x FILTER NOT EXISTS { ?x <urn:q>+ ?y } }", {}) == (
+        SparqlReach(None, None)
+    )
+    grouped = "SELECT $this (COUNT(?a) AS ?n) WHERE { $this <urn:p> ?a } GROUP BY $this"
+    assert sparql_reach(grouped, {}) == SparqlReach(0, frozenset())

@@ -125,6 +125,9 @@ def test_sparql_checks_agree_with_a_plain_shacl_engine(sources, base):
                 str(graph.value(r, SH.focusNode)),
                 owner(graph.value(r, SH.sourceShape)),
                 str(graph.value(r, SH.resultSeverity)),
+                graph.value(r, SH.resultPath),
+                graph.value(r, SH.value),
+                str(graph.value(r, SH.resultMessage)),
             )
             for r in graph.subjects(RDF.type, SH.ValidationResult)
         }
@@ -147,3 +150,61 @@ def test_source_record_holds_the_source_text_verbatim(sources, base):
         URIRef(base + "id/source/press-release-akim-working-trip-to-china"), SCHEMA.text
     )
     assert str(text) == (REPO / "data/sources/000_37c8ae694416acda.txt").read_text("utf-8")
+
+
+def test_property_shapes_given_their_node_shapes_targets_give_the_same_results(sources, base):
+    """The core shapes pyshacl runs (property shapes hoisted, see split_shapes) change no result."""
+    from publisher.validation import split_shapes
+
+    data = sources.data_graph()
+    for path in BROKEN:
+        data += parse_turtle(path, base)
+    hoisted, _ = split_shapes(sources.shapes)
+    as_written = Graph()
+    as_written += sources.shapes
+    as_written.remove((None, SH.sparql, None))
+    assert set(hoisted) != set(as_written)
+
+    said = (SH.focusNode, SH.sourceShape, SH.resultSeverity, SH.resultPath, SH.value)
+
+    def results(shapes: Graph) -> set:
+        _, graph, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+        return {
+            (*(graph.value(r, p) for p in said), frozenset(graph.objects(r, SH.resultMessage)))
+            for r in graph.subjects(RDF.type, SH.ValidationResult)
+            if (None, SH.detail, r) not in graph
+        }
+
+    found = results(hoisted)
+    assert found == results(as_written) and len(found) > 20
+
+
+def test_only_property_shapes_that_mean_the_same_on_their_own_are_hoisted():
+    from publisher.validation import hoist_property_shapes
+
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:A> sh:targetClass <urn:C> ; sh:property <urn:a> .
+        <urn:a> sh:path <urn:p> ; sh:minCount 1 .
+        <urn:Closed> sh:targetClass <urn:C> ; sh:closed true ; sh:property <urn:closed> .
+        <urn:closed> sh:path <urn:p> ; sh:maxCount 1 .
+        <urn:Used> sh:targetClass <urn:C> ; sh:property <urn:used> .
+        <urn:used> sh:path <urn:q> ; sh:minCount 1 .
+        <urn:User> sh:targetClass <urn:D> ; sh:property <urn:user> .
+        <urn:user> sh:path <urn:r> ; sh:node <urn:Used> .
+        <urn:Shares> sh:targetClass <urn:E> ; sh:property <urn:shared> .
+        <urn:AlsoShares> sh:targetClass <urn:F> ; sh:property <urn:shared> .
+        <urn:shared> sh:path <urn:s> ; sh:minCount 1 .""",
+        format="turtle",
+    )
+    hoisted = hoist_property_shapes(shapes)
+    target = URIRef("urn:C")
+    assert (URIRef("urn:a"), SH.targetClass, target) in hoisted
+    assert (URIRef("urn:A"), SH.property, URIRef("urn:a")) not in hoisted
+    assert (URIRef("urn:user"), SH.targetClass, URIRef("urn:D")) in hoisted
+    for kept in ("closed", "used", "shared"):  # closed, used through sh:node, shared
+        assert not any(hoisted.objects(URIRef(f"urn:{kept}"), SH.targetClass))
+    assert set(shapes) - set(hoisted) == {
+        (URIRef("urn:A"), SH.property, URIRef("urn:a")),
+        (URIRef("urn:User"), SH.property, URIRef("urn:user")),
+    }
