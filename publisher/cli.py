@@ -16,6 +16,7 @@ from publisher.loading import InputError
 from publisher.release import BuildError, BuildRefused, build, resolve_release
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_PUSH_FAILED = 3  # `publisher push`: the store could not be reached or refused the data
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,7 +113,11 @@ def serve_command(context: click.Context, host: str, port: int, release_dir: Pat
         release = _build(_project(context), release_dir)
     from publisher.web import create_app, run_server
 
-    run_server(create_app(release), host=host, port=port)
+    try:
+        app = create_app(release)
+    except ValueError as error:  # settings (PUBLISHER_*) that cannot work
+        _fail(str(error), EXIT_UNREADABLE)
+    run_server(app, host=host, port=port)
 
 
 @main.command("synth")
@@ -137,6 +142,86 @@ def synth_command(context: click.Context, meetings: int, seed: int, out: Path | 
     click.echo(
         f"wrote {result.meetings:,} meetings in {result.trips:,} trips ({result.triples:,} triples) "
         f"to {target}, one file per trip"
+    )
+
+
+@main.command("push")
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="A release, or a build directory (its current release).",
+)
+@click.option(
+    "--endpoint-graph-store",
+    "store",
+    metavar="URL",
+    help="A SPARQL 1.1 Graph Store endpoint (Virtuoso: http://HOST:8890/sparql-graph-crud-auth).",
+)
+@click.option(
+    "--virtuoso-isql",
+    metavar="HOST:PORT",
+    help="Load with Virtuoso's bulk loader through isql instead (needs --load-dir).",
+)
+@click.option(
+    "--load-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="For the bulk loader: a directory the Virtuoso server reads (in its DirsAllowed).",
+)
+@click.option("--graph", metavar="IRI", help="The graph to replace (default: the release's base IRI).")
+@click.option("--user", help="User of the store (Virtuoso: dba).")
+@click.option("--password", envvar="PUBLISHER_PUSH_PASSWORD", help="Or the PUBLISHER_PUSH_PASSWORD variable.")
+@click.option("--chunk-triples", type=click.IntRange(min=1), default=100_000, show_default=True)
+def push_command(
+    release_dir: Path,
+    store: str | None,
+    virtuoso_isql: str | None,
+    load_dir: Path | None,
+    graph: str | None,
+    user: str | None,
+    password: str | None,
+    chunk_triples: int,
+) -> None:
+    """Load a release into an external SPARQL store (for BACKEND=sparql)."""
+    from publisher.push import PushError, bulk_load_virtuoso, push_graph_store
+
+    if bool(store) == bool(virtuoso_isql):
+        _fail("give either --endpoint-graph-store URL or --virtuoso-isql HOST:PORT", EXIT_UNREADABLE)
+    try:
+        release = resolve_release(release_dir)
+    except FileNotFoundError as error:
+        _fail(str(error), EXIT_UNREADABLE)
+    report = lambda line: click.echo(line, err=True)  # noqa: E731
+    try:
+        if store:
+            result = push_graph_store(
+                release,
+                store,
+                graph=graph,
+                user=user,
+                password=password,
+                chunk_triples=chunk_triples,
+                progress=report,
+            )
+        else:
+            if load_dir is None:
+                _fail("--virtuoso-isql needs --load-dir", EXIT_UNREADABLE)
+            result = bulk_load_virtuoso(
+                release,
+                virtuoso_isql,
+                load_dir,
+                graph=graph,
+                user=user or "dba",
+                password=password if password is not None else "dba",
+                progress=report,
+            )
+    except (PushError, OSError) as error:
+        _fail(f"push failed: {error}", EXIT_PUSH_FAILED)
+    click.echo(
+        f"pushed {result.triples:,} triples of {release.name} into <{result.graph}> "
+        f"in {result.seconds:.2f} s ({result.requests} request(s))"
     )
 
 

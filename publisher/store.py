@@ -16,9 +16,10 @@ OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 def memory_store(graph: Graph) -> ox.Store:
-    """An in-memory store holding a copy of an rdflib graph."""
+    """An in-memory store holding a copy of an rdflib graph, blank nodes keeping their names."""
     store = ox.Store()
-    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    triples = ox.parse(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)  # load() would rename them
     return store
 
 

@@ -1,4 +1,12 @@
-"""Shared fixtures: the repository's project, and one release built from it per session."""
+"""Shared fixtures: the repository's project, and one release built from it per session.
+
+The server fixtures (``web_app``/``web_client``, ``live_server``, ``make_app`` and
+``backend_settings`` for servers a test starts itself) run every test that uses them twice:
+on the release's embedded store and on Virtuoso (``BACKEND = "sparql"``), started once per
+session with the release pushed into it (``tests/virtuoso_support.py``). Without Virtuoso the
+second run is skipped on a workstation and fails in CI (CI set), as the browser tests do.
+A test that checks what only the embedded store has is marked ``embedded_only(reason)``.
+"""
 
 from __future__ import annotations
 
@@ -145,20 +153,81 @@ def stop_server(process: subprocess.Popen) -> str:
     return output
 
 
+BACKENDS = ("embedded", "virtuoso")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "embedded_only(reason): runs on the embedded store only (what it checks exists only there)"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked embedded_only do not run on Virtuoso."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_virtuoso = callspec is not None and callspec.params.get("backend") == "virtuoso"
+        (dropped if on_virtuoso and item.get_closest_marker("embedded_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
-def live_server(build_dir: Path):
+def virtuoso(tmp_path_factory, release: Path):
+    """Virtuoso on free loopback ports, holding the session's release (pushed with the Graph
+    Store Protocol, as `publisher push` does), stopped after the session."""
+    from publisher.push import push_graph_store
+    from tests.virtuoso_support import PASSWORD, USER, executables, start_virtuoso
+
+    if executables() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI needs Virtuoso: apt-get install virtuoso-opensource-7-bin")
+        pytest.skip("Virtuoso (virtuoso-t, isql-vt) not installed")
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        push_graph_store(release, server.graph_store, user=USER, password=PASSWORD)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """Which store the server fixtures use: every test using them runs once on each."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def backend_settings(request, backend: str) -> dict:
+    """The server settings for the backend under test (PUBLISHER_<NAME> for a subprocess)."""
+    if backend == "embedded":
+        return {}
+    server = request.getfixturevalue("virtuoso")
+    return {"BACKEND": "sparql", "SPARQL_ENDPOINT": server.sparql}
+
+
+@pytest.fixture(scope="session")
+def live_server(build_dir: Path, backend_settings: dict):
     """A running `publisher serve` on the session's release, shared by the HTTP tests."""
-    process, url = start_server(build_dir)
+    process, url = start_server(build_dir, **backend_settings)
     yield url
     stop_server(process)
 
 
 @pytest.fixture(scope="session")
-def web_app(release: Path):
-    """The Flask app on the session's release, for tests through Flask's test client."""
+def make_app(release: Path, backend_settings: dict):
+    """Builds a Flask app on the session's release with more settings, on the backend under test."""
     from publisher.web import create_app
 
-    return create_app(release)
+    return lambda **settings: create_app(release, **{**backend_settings, **settings})
+
+
+@pytest.fixture(scope="session")
+def web_app(make_app):
+    """The Flask app on the session's release, for tests through Flask's test client."""
+    return make_app()
 
 
 @pytest.fixture

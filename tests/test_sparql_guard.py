@@ -5,10 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
+from publisher import sparql_guard
 from publisher.sparql_guard import QueryRefused, check_dataset, check_query
+from tests.conftest import REPO
 from tests.sparql_support import BASE
 
 SERVICE_QUERIES = {
@@ -111,7 +114,7 @@ def test_an_update_sent_as_a_query_is_named_as_such(update):
 
 def test_a_syntax_error_says_where():
     with pytest.raises(QueryRefused) as refused:
-        check("SELECT ?s\nWHERE { ?s ?p }")
+        check_query("SELECT ?s\nWHERE { ?s ?p }", base_iri=BASE, dataset_iri=BASE, fast=False)
     assert refused.value.status == 400
     assert "line 2, column" in refused.value.message
 
@@ -185,3 +188,82 @@ def test_a_worker_whose_guard_missed_service_still_sends_nothing(release):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["403", "0"]
+
+
+# ---------------------------------------------------------------- the fast path (no rdflib parse)
+
+
+ORDINARY = {
+    "a lookup": f"SELECT ?p ?o WHERE {{ <{BASE}id/person/x> ?p ?o }}",
+    "a named query, headers and all": (REPO / "queries" / "meetings-of-person.rq").read_text("utf-8"),
+    "a word with 'from' inside": "PREFIX prov: <http://www.w3.org/ns/prov#> SELECT * { ?s prov:wasDerivedFrom ?o }",
+    "Cyrillic in a string": 'SELECT * { ?s ?p "Ахметов"@ru }',
+    "a long string": 'ASK { ?s ?p """two\nlines""" }',
+    "relative IRIs": "BASE <http://other.example/> PREFIX mtg: <ontology#> CONSTRUCT WHERE { ?s a mtg:Meeting }",
+    "DESCRIBE": f"DESCRIBE <{BASE}id/person/x>",
+}
+
+#: Texts the fast path leaves to the full parse: each could hide SERVICE or FROM from a lexer,
+#: or needs the full parse's message.
+DEFERRED = {
+    **{f"service: {name}": text for name, text in SERVICE_QUERIES.items()},
+    **{f"harmless: {name}": text for name, text in HARMLESS.items()},
+    "a codepoint escape anywhere": 'SELECT * { ?s ?p "\\u0041" }',
+    "long s upper-cases to S": "SELECT * WHERE { ſERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "dotless i upper-cases to I": "SELECT * WHERE { SERVıCE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "a form feed (white space to some lexers)": "SELECT * WHERE {\x0c?s ?p ?o }",
+    "a line separator in a comment": "SELECT * WHERE { ?s ?p ?o # x\u2028FROM <http://127.0.0.1:9/> }",
+    "a keyword run into FROM": "SELECT * { ?s aFROM <http://127.0.0.1:9/> }",
+    "FROM after a digit": "SELECT * { ?s ?p 1FROM }",
+    "FROM as a variable": "SELECT ?from { ?from ?p ?o }",
+    "FROM in a string": 'SELECT * { ?s ?p "from" }',
+    "FROM NAMED": f"SELECT * FROM NAMED <{BASE}> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "an update": "INSERT DATA { <http://a> <http://b> <http://c> }",
+    "not a form keyword": "PREFIX ex: <http://ex/> SELECTED * { ?s ?p ?o }",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY))
+def test_ordinary_queries_are_accepted_without_rdflib(name, monkeypatch):
+    def no_rdflib(*args, **kwargs):
+        raise AssertionError("rdflib's parser was used")
+
+    monkeypatch.setattr(sparql_guard.parser, "parseQuery", no_rdflib)
+    assert check(ORDINARY[name]).form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+@pytest.mark.parametrize("name", sorted(DEFERRED))
+def test_the_fast_path_leaves_doubtful_texts_to_the_full_parse(name):
+    assert sparql_guard._quick_check(DEFERRED[name]) is None
+
+
+@pytest.mark.parametrize("name", sorted(ORDINARY) + sorted(DEFERRED))
+def test_the_fast_path_agrees_with_the_full_parse_where_it_answers(name, monkeypatch):
+    text = {**ORDINARY, **DEFERRED}[name]
+    quick = sparql_guard._quick_check(text)
+    try:
+        full = check_query(text, base_iri=BASE, dataset_iri=BASE, fast=False).form
+    except QueryRefused as refused:
+        full = refused.status
+    if quick is not None:
+        assert quick.form == full
+
+
+def test_the_forms_of_the_fast_path():
+    assert sparql_guard._quick_check("ASK {}").form == "ASK"
+    assert sparql_guard._quick_check("construct where { ?s ?p ?o }").form == "CONSTRUCT"
+    assert sparql_guard._quick_check(f"# a comment\nDESCRIBE <{BASE}>").form == "DESCRIBE"
+    assert sparql_guard._quick_check("PREFIX : <http://ex/> SELECT * { ?s :p ?o }").form == "SELECT"
+
+
+def test_the_fast_path_never_evaluates_a_query():
+    """An ASK over a product of VALUES blocks costs the same on an empty store as on a full
+    one: a guard that "parsed" by running the query would do the engine's work outside the
+    killable worker's time limit. The fast path reads the text only."""
+    values = " ".join(str(i) for i in range(1500))
+    text = (
+        f"ASK {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} FILTER(?a < 0) }}"
+    )
+    started = time.perf_counter()
+    assert sparql_guard._quick_check(text).form == "ASK"
+    assert time.perf_counter() - started < 10  # reading the text takes ms; 1500³ solutions, minutes

@@ -37,10 +37,11 @@ def listener():
 
 
 @pytest.fixture(scope="module")
-def limited(build_dir):
+def limited(build_dir, backend_settings):
     """A server with small limits (2 s, 7 rows, 3 on the page), whose log the tests read."""
     server = LoggedServer.start(
         build_dir,
+        **backend_settings,
         SPARQL_TIMEOUT=TIMEOUT,
         SPARQL_MAX_ROWS=MAX_ROWS,
         SPARQL_PAGE_ROWS=PAGE_ROWS,
@@ -175,6 +176,7 @@ def test_the_worker_of_a_killed_query_is_replaced(limited):
     assert answers == [200, 200, 200, 200]
 
 
+@pytest.mark.embedded_only("the worker's memory ceiling: with a remote store the query runs in the store")
 def test_a_query_that_wants_too_much_memory_gets_a_503_and_the_server_lives_on(limited):
     """Each CONCAT multiplies the string tenfold: 8 GB at ?s8, far past the worker's ceiling."""
     steps = ['BIND("0123456789" AS ?s0)'] + [

@@ -89,12 +89,10 @@ def test_memberships_of_a_person_are_in_their_description(web_client, base):
     assert (URIRef(base + "id/membership/wu-jingkei-china-huadian"), ORG.member, this) in graph
 
 
-def test_links_to_a_resource_are_paged(release, store, base):
+def test_links_to_a_resource_are_paged(make_app, store, base):
     """The source is cited by every record: with 10 per page, its links span several pages,
     each page announces the next with Link: rel="next", and the pages add up to all of them."""
-    from publisher.web import create_app
-
-    client = create_app(release, PAGE_SIZE=10).test_client()
+    client = make_app(PAGE_SIZE=10).test_client()
     path = RESOURCES["source"][0]
     this = base + path.lstrip("/")
     expected = {
@@ -133,10 +131,8 @@ def test_links_to_a_resource_are_paged(release, store, base):
     assert beyond.status_code == 404
 
 
-def test_paged_html_says_where_it_is_and_links_on(release):
-    from publisher.web import create_app
-
-    client = create_app(release, PAGE_SIZE=10).test_client()
+def test_paged_html_says_where_it_is_and_links_on(make_app):
+    client = make_app(PAGE_SIZE=10).test_client()
     path = RESOURCES["source"][0]
     first = client.get(path, query_string={"lang": "en"}).data.decode()
     assert "Links 1–10 of" in first and "Page 1 of" in first

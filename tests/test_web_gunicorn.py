@@ -25,12 +25,13 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 @pytest.fixture(scope="module")
-def gunicorn_server(build_dir, tmp_path_factory):
+def gunicorn_server(build_dir, tmp_path_factory, backend_settings):
     executable = str(GUNICORN) if GUNICORN.exists() else shutil.which("gunicorn")
     if not executable:
         pytest.fail("gunicorn is a dependency of the project and must be installed")
     port = free_port()
     env = {**os.environ, "PUBLISHER_RELEASE": str(build_dir)}
+    env.update({f"PUBLISHER_{name}": str(value) for name, value in backend_settings.items()})
     env.pop("PUBLISHER_BASE_IRI", None)
     # The command documented in README.md, on a free port.
     log = tmp_path_factory.mktemp("gunicorn") / "log.txt"

@@ -228,12 +228,10 @@ def test_a_failing_backend_is_a_logged_500_without_traceback(release, caplog):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_the_representation_cache_changes_nothing_but_speed(release, web_client):
+def test_the_representation_cache_changes_nothing_but_speed(make_app, web_client):
     """A worker keeps what it rendered (the release never changes); with the cache off the
     answers are the same bytes and headers."""
-    from publisher.web import create_app
-
-    uncached = create_app(release, RESPONSE_CACHE_BYTES=0).test_client()
+    uncached = make_app(RESPONSE_CACHE_BYTES=0).test_client()
     for path in (RESOURCES["meeting"][0], RESOURCES["source"][0], "/", "/ontology"):
         for accept in FORMATS:
             for _ in range(2):

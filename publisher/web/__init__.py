@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from publisher.backends import check_settings
 from publisher.release import resolve_release
 from publisher.web.site import Site
 
@@ -25,6 +26,7 @@ def create_app(release: str | Path | None = None, **settings) -> Flask:
     app.config.update(DEFAULT_SETTINGS)
     app.config.from_prefixed_env("PUBLISHER")  # e.g. PUBLISHER_SPARQL_TIMEOUT=2 (values parsed as JSON)
     app.config.update(settings)
+    check_settings(app.config)  # a server that cannot reach its data should not start
     location = Path(release or os.environ.get(RELEASE_ENV, "site"))
     app.extensions["publisher.site"] = Site.open(resolve_release(location), app.config)
 
@@ -37,7 +39,14 @@ def create_app(release: str | Path | None = None, **settings) -> Flask:
 
 
 DEFAULT_SETTINGS: dict = {
-    "BACKEND": "embedded",  # where SPARQL runs: the release's own store
+    "BACKEND": "embedded",  # where SPARQL runs: "embedded" (the release's own store) or "sparql"
+    # With BACKEND "sparql" (publisher/backends.py): a SPARQL 1.1 endpoint holding the release
+    # (loaded there with `publisher push`), for pages and /sparql alike.
+    "SPARQL_ENDPOINT": None,  # the URL of its query endpoint, e.g. http://127.0.0.1:8890/sparql
+    "SPARQL_ENDPOINT_GRAPH": None,  # the graph that holds the release there (None: the base IRI)
+    "SPARQL_ENDPOINT_TIMEOUT": 10,  # seconds to wait for its answers (/sparql: SPARQL_TIMEOUT too)
+    "SPARQL_ENDPOINT_USER": None,  # HTTP basic authentication, if the endpoint asks for it
+    "SPARQL_ENDPOINT_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies are bounded (bytes)
     # The SPARQL endpoint (publisher/web/sparql.py): limits of every query from outside.
     "SPARQL_TIMEOUT": 10,  # seconds a query may run before its worker is killed (answer: 503)

@@ -18,12 +18,13 @@ of what those point to. Every query goes through ``Site.query`` and binds the re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from publisher.store import to_rdflib
 from publisher.web.site import Site
@@ -94,10 +95,14 @@ NEIGHBOURHOOD: tuple[str, ...] = tuple(
                 mtg:signedAt, schema:about, mtg:numberOfParties, mtg:unnamedInSource,
                 schema:superEvent, mtg:sameDayAs, skos:inScheme)) }""",
         # what points at a node and is shown with it: agreements signed at a meeting, a person's
-        # memberships, a post's holders; with the kind, organization and role of each
-        """CONSTRUCT { ?x ?p ?n } WHERE { VALUES ?n { %s } ?x ?p ?n .
-  FILTER(?p IN (mtg:signedAt, org:member, org:holds)) }""",
-        """CONSTRUCT { ?x ?q ?v } WHERE { VALUES ?n { %s } ?x ?p ?n . FILTER(?p IN (mtg:signedAt, org:member))
+        # memberships, a post's holders; with the kind, organization and role of each. One
+        # branch per property, so that each is a lookup of (property, node) in an index: with
+        # the property in a FILTER, a node such as schema:Person (the type of a linked node)
+        # made the engine read every triple pointing at it.
+        """CONSTRUCT { ?x ?p ?n } WHERE { VALUES ?n { %s }
+  { ?x mtg:signedAt ?n BIND(mtg:signedAt AS ?p) } UNION { ?x org:member ?n BIND(org:member AS ?p) }
+  UNION { ?x org:holds ?n BIND(org:holds AS ?p) } }""",
+        """CONSTRUCT { ?x ?q ?v } WHERE { VALUES ?n { %s } { ?x mtg:signedAt ?n } UNION { ?x org:member ?n }
   ?x ?q ?v . FILTER(?q IN (org:organization, org:role, schema:roleName, mtg:agreementKind)) }""",
         # the body each post held is in
         """CONSTRUCT { ?post org:postIn ?body } WHERE { VALUES ?n { %s } ?n org:holds ?post .
@@ -115,21 +120,44 @@ class Description:
     """A resource's description graph, and where its page of inverse links sits."""
 
     iri: str
-    graph: Graph
+    graph: PageGraph  # what a page reads (widened in place for it by ``neighbourhood``)
     page: int
     page_size: int
     has_next: bool
     inverse_total: int | None  # counted only when the links to it span more than one page
     truncated: bool  # its own triples reached OWN_LIMIT
     nodes: set[ox.NamedNode]  # every IRI it mentions (where a page's neighbourhood starts)
+    groups: tuple[list[ox.Triple], ...] = ()  # the description's own triples, as fetched
 
     @property
     def paged(self) -> bool:
         return self.page > 1 or self.has_next
 
+    def rdf_graph(self) -> Graph:
+        """The description as an rdflib graph, for the RDF serializations (never widened)."""
+        return to_graph(self.groups)
+
+
+#: Facts about resources a request needs before its representation can come from the cache
+#: (whether the resource exists, which languages its page comes in): the same for the whole
+#: life of the served release and backend, so each Site (one per app) remembers up to
+#: FACTS_KEPT of them.
+FACTS_KEPT = 50_000
+
+
+def _remembered(site: Site, iri: str, fact: str, ask) -> bool:
+    facts: dict[tuple[str, str], bool] = vars(site).setdefault("_resource_facts", {})
+    found = facts.get((iri, fact))
+    if found is None:
+        found = bool(ask())
+        if len(facts) >= FACTS_KEPT:
+            facts.clear()
+        facts[(iri, fact)] = found
+    return found
+
 
 def exists(site: Site, iri: str) -> bool:
-    return bool(site.query(EXISTS, substitutions=_this(iri)))
+    return _remembered(site, iri, "exists", lambda: site.query(EXISTS, substitutions=_this(iri)))
 
 
 def has_language(site: Site, iri: str, language: str) -> bool:
@@ -137,7 +165,7 @@ def has_language(site: Site, iri: str, language: str) -> bool:
     if not language.isalpha():
         raise ValueError(f"not a language tag: {language!r}")
     query = f'ASK {{ ?this ?p ?o FILTER(isLiteral(?o) && LANGMATCHES(LANG(?o), "{language}")) }}'
-    return bool(site.query(query, substitutions=_this(iri)))
+    return _remembered(site, iri, "lang:" + language, lambda: site.query(query, substitutions=_this(iri)))
 
 
 def describe(site: Site, iri: str, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Description:
@@ -171,7 +199,7 @@ def describe(site: Site, iri: str, page: int = 1, page_size: int = DEFAULT_PAGE_
         for term in (triple.subject, triple.object)
         if isinstance(term, ox.NamedNode)
     }
-    return Description(iri, to_graph(groups), page, page_size, has_next, total, truncated, nodes)
+    return Description(iri, page_graph(groups), page, page_size, has_next, total, truncated, nodes, groups)
 
 
 def labelled(site: Site, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> list[ox.Triple]:
@@ -182,7 +210,7 @@ def labelled(site: Site, nodes: Iterable[ox.NamedNode | ox.BlankNode]) -> list[o
     return list(site.query(NODES_LABELLED % values))
 
 
-def neighbourhood(site: Site, graph: Graph, nodes: Iterable[ox.NamedNode]) -> Graph:
+def neighbourhood(site: Site, graph: PageGraph, nodes: Iterable[ox.NamedNode]) -> PageGraph:
     """Widen a graph for a page (see NEIGHBOURHOOD) around some nodes; adds to ``graph``."""
     nodes = set(nodes)
     values = _values(nodes)
@@ -208,8 +236,106 @@ def to_graph(groups: Iterable[Iterable[ox.Triple]]) -> Graph:
     return graph
 
 
-def _add(graph: Graph, triples: Iterable[ox.Triple]) -> None:
-    converted: dict = {}
+def page_graph(groups: Iterable[Iterable[ox.Triple]]) -> PageGraph:
+    """A PageGraph of groups of pyoxigraph triples, filled group by group in sorted order."""
+    graph = PageGraph()
+    for group in groups:
+        _add(graph, group)
+    return graph
+
+
+class PageGraph:
+    """The reads a page makes of its description graph (rdflib's ``Graph`` methods that take
+    a pattern: ``triples``, ``objects``, ``subjects``, ``predicates``, ``predicate_objects``,
+    ``subject_predicates``, ``value``, ``in``), on two plain dicts.
+
+    An rdflib graph costs some 40 µs per triple to fill and several µs per lookup, and a page
+    fills hundreds of triples and looks up thousands of times; the RDF serializations, which
+    need rdflib's graph, get one from ``Description.rdf_graph``. Iterates in insertion order.
+    """
+
+    def __init__(self) -> None:
+        self._triples: dict[tuple[Node, Node, Node], None] = {}
+        self._out: dict[Node, dict[Node, dict[Node, None]]] = {}
+        self._in: dict[Node, dict[Node, dict[Node, None]]] = {}
+
+    def add(self, triple: tuple[Node, Node, Node]) -> PageGraph:
+        if triple not in self._triples:
+            self._triples[triple] = None
+            s, p, o = triple
+            self._out.setdefault(s, {}).setdefault(p, {})[o] = None
+            self._in.setdefault(o, {}).setdefault(p, {})[s] = None
+        return self
+
+    def __len__(self) -> int:
+        return len(self._triples)
+
+    def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
+        return iter(list(self._triples))
+
+    def __contains__(self, pattern: tuple) -> bool:
+        return next(self.triples(pattern), None) is not None
+
+    def triples(self, pattern: tuple) -> Iterator[tuple[Node, Node, Node]]:
+        s, p, o = pattern
+        if s is not None:
+            for prop, objects in self._by(self._out, s, p):
+                if o is None:
+                    yield from ((s, prop, value) for value in objects)
+                elif o in objects:
+                    yield (s, prop, o)
+        elif o is not None:
+            for prop, subjects in self._by(self._in, o, p):
+                yield from ((subject, prop, o) for subject in subjects)
+        else:
+            yield from (t for t in list(self._triples) if p is None or t[1] == p)
+
+    @staticmethod
+    def _by(index: dict, node: Node, prop: Node | None) -> list[tuple[Node, list[Node]]]:
+        found = index.get(node)
+        if not found:
+            return []
+        if prop is not None:
+            values = found.get(prop)
+            return [(prop, list(values))] if values else []
+        return [(key, list(values)) for key, values in found.items()]
+
+    def objects(self, subject: Node | None = None, predicate: Node | None = None) -> Iterator[Node]:
+        if subject is not None and predicate is not None:
+            return iter(list(self._out.get(subject, {}).get(predicate, ())))
+        return (o for _, _, o in self.triples((subject, predicate, None)))
+
+    def subjects(self, predicate: Node | None = None, object: Node | None = None) -> Iterator[Node]:
+        if object is not None and predicate is not None:
+            return iter(list(self._in.get(object, {}).get(predicate, ())))
+        return (s for s, _, _ in self.triples((None, predicate, object)))
+
+    def predicates(self, subject: Node | None = None, object: Node | None = None) -> Iterator[Node]:
+        return (p for _, p, _ in self.triples((subject, None, object)))
+
+    def predicate_objects(self, subject: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        return ((p, o) for _, p, o in self.triples((subject, None, None)))
+
+    def subject_predicates(self, object: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        return ((s, p) for s, p, _ in self.triples((None, None, object)))
+
+    def value(self, subject: Node | None = None, predicate: Node | None = None, object: Node | None = None):
+        for s, p, o in self.triples((subject, predicate, object)):
+            return o if object is None else s if subject is None else p
+        return None
+
+
+#: pyoxigraph terms as rdflib terms, shared by every request of the process: pages of the
+#: same archive name the same classes, properties, places and people again and again, and
+#: making an rdflib term (a Literal above all) costs more than looking it up. Up to TERMS_KEPT.
+TERMS_KEPT = 100_000
+_terms: dict = {}
+
+
+def _add(graph: Graph | PageGraph, triples: Iterable[ox.Triple]) -> None:
+    converted = _terms
+    if len(converted) >= TERMS_KEPT:
+        converted.clear()
 
     def term(value):
         found = converted.get(value)

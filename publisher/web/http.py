@@ -19,11 +19,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadGateway, HTTPException, InternalServerError, ServiceUnavailable
 from werkzeug.http import is_resource_modified
 
+from publisher.backends import BackendError
 from publisher.web import current_site
 from publisher.web.representations import Rendered, representations
 
@@ -48,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_preflight)
     app.after_request(_finish)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(BackendError, _store_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -62,7 +65,13 @@ def representation_etag(*parts: str) -> str:
 
 def release_time() -> datetime:
     """When the release was built: the Last-Modified of everything derived from it."""
-    return datetime.strptime(current_site().manifest["built"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return _built_at(current_site().manifest["built"])
+
+
+@lru_cache(maxsize=16)
+def _built_at(stamp: str) -> datetime:
+    """A release's build time, parsed once (every response carries it)."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def cache_control(response: Response) -> None:
@@ -219,6 +228,15 @@ def _error_page(error: HTTPException) -> str | None:
     except Exception:
         current_app.logger.exception("the error page could not be rendered")
         return None
+
+
+def _store_error(error: BackendError) -> Response:
+    """A page whose data a remote store did not give (down, too slow, refusing): the store's
+    failure, told as such (503 or 502), never as this server's own error."""
+    current_app.logger.warning("remote store, on %s: %s", request.path, error.message)
+    if error.status == 503:
+        return _http_error(ServiceUnavailable(f"the data store did not answer: {error.message}"))
+    return _http_error(BadGateway(f"the data store could not answer: {error.message}"))
 
 
 def _unexpected_error(error: Exception) -> Response:

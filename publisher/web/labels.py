@@ -73,6 +73,7 @@ class Lens:
         self.lang = language
         self.base_iri = base_iri
         self._curies = sorted(((ns, p) for p, ns in prefixes(base_iri).items()), key=lambda x: -len(x[0]))
+        self._labels: dict[Node, Text] = {}  # a page asks for the same names again and again
 
     # ------------------------------------------------------------ navigating
 
@@ -104,7 +105,19 @@ class Lens:
         return values[0] if values else None
 
     def label(self, node: Node) -> Text:
-        """What to call a node: its name in the best language, else a readable form of its IRI."""
+        """What to call a node: its name in the best language, else a readable form of its IRI.
+
+        Remembered per node (``graph_changed`` forgets them)."""
+        found = self._labels.get(node)
+        if found is None:
+            found = self._labels[node] = self._label(node)
+        return found
+
+    def graph_changed(self) -> None:
+        """Forget the names remembered: the graph has new triples."""
+        self._labels.clear()
+
+    def _label(self, node: Node) -> Text:
         for prop in LABEL_PROPERTIES:
             found = self.text(node, prop)
             if found is not None:

@@ -14,7 +14,7 @@ from rdflib.namespace import DCAT, OWL, RDF, RDFS, SKOS
 
 from publisher.namespaces import SH, SPDX, vocabulary
 from publisher.web import downloads
-from publisher.web.describe import PREFIXES, labelled, neighbourhood, to_graph
+from publisher.web.describe import PREFIXES, labelled, neighbourhood, page_graph
 from publisher.web.documents import DocumentLinks
 from publisher.web.i18n import translator
 from publisher.web.labels import Lens
@@ -62,7 +62,7 @@ def landing_page(site: Site, language: str, links: DocumentLinks) -> str:
     agreements = [URIRef(row["agreement"].value) for row in site.query(AGREEMENTS)]
     meetings = [m for timeline in timelines for m in timeline.meetings]
     nodes = [ox.NamedNode(str(n)) for n in (*trips, *agreements, *meetings)]
-    graph = to_graph([labelled(site, nodes)])
+    graph = page_graph([labelled(site, nodes)])
     neighbourhood(site, graph, nodes)
     lens = Lens(graph, language, site.base_iri)
     view = ResourceView(lens, URIRef(site.base_iri), None, "landing", vocabulary(site.base_iri))

@@ -93,7 +93,7 @@ def resource(rest: str) -> Response:
         path=path,
         suffix_path=path,
         offered=FORMATS,
-        rdf=lambda fmt: serialize(description().graph, fmt, site.context, site.base_iri, first=iri),
+        rdf=lambda fmt: serialize(description().rdf_graph(), fmt, site.context, site.base_iri, first=iri),
         html=html,
         page_languages=_languages_of(site, iri),
         query={"page": str(page)} if page > 1 else {},

@@ -10,6 +10,11 @@ gets ``QueryTimeout`` — while the other workers go on serving other requests.
 Workers come from a fork server (on Linux and macOS): one clean process, started once,
 that has already imported the engine and the parser, so a replacement is forked in
 milliseconds rather than started from scratch, and never inherits the server's threads.
+
+With a remote store the pool also lends connections: a worker cannot open a socket, so while
+it runs a job it may ask (``CONNECT``) for a connection to the configured endpoint, which the
+pool opens — to that endpoint only — and passes over the pipe (SCM_RIGHTS), within the job's
+time limit.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing import reduction
 from multiprocessing.connection import Connection
 
+from publisher.backends import endpoint_connector
 from publisher.web import query_worker
-from publisher.web.query_worker import READY, Job, Outcome, WorkerEnv
+from publisher.web.query_worker import CONNECT, CONNECTED, READY, Job, Outcome, WorkerEnv
 
 log = logging.getLogger("publisher.sparql")
 
@@ -75,6 +82,7 @@ class QueryPool:
         self._context = _context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
+        self._connect = endpoint_connector(env.settings)
         for _ in range(self.size):
             self._idle.put(self._start())
 
@@ -86,9 +94,13 @@ class QueryPool:
             if not worker.ready:
                 self._await_ready(worker, deadline, job.timeout)
             worker.connection.send(job)
-            if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
-                raise QueryTimeout(job.timeout)
-            outcome = worker.connection.recv()
+            while True:
+                if not worker.connection.poll(max(0.0, deadline - time.monotonic())):
+                    raise QueryTimeout(job.timeout)
+                outcome = worker.connection.recv()
+                if not (isinstance(outcome, tuple) and outcome and outcome[0] == CONNECT):
+                    break
+                self._lend_connection(worker, deadline)
         except QueryTimeout:
             self._replace(worker, "it ran past the time limit")
             raise
@@ -97,6 +109,20 @@ class QueryPool:
             raise WorkerLost() from None
         self._idle.put(worker)
         return outcome
+
+    def _lend_connection(self, worker: _Worker, deadline: float) -> None:
+        """Open a connection to the remote store for a worker and pass it over the pipe."""
+        if self._connect is None:
+            worker.connection.send((CONNECTED, "this server has no remote SPARQL store"))
+            return
+        try:
+            connection = self._connect(max(0.1, deadline - time.monotonic()))
+        except OSError as error:
+            worker.connection.send((CONNECTED, f"the SPARQL store could not be reached: {error}"))
+            return
+        with connection:
+            worker.connection.send((CONNECTED, None))
+            reduction.send_handle(worker.connection, connection.fileno(), worker.pid)
 
     # ------------------------------------------------------------ workers
 

@@ -1,11 +1,12 @@
 """Writing a query's answer, capped at a number of rows, in the format a request chose.
 
 The cap is applied while reading the engine's iterator, so an unbounded answer is never
-materialized. The writers are the libraries': pyoxigraph writes SPARQL JSON/XML/CSV/TSV,
+materialized. The writers are the libraries': pyoxigraph writes SPARQL XML/CSV/TSV,
 Turtle, N-Triples and RDF/XML; rdflib compacts JSON-LD with our own context, given inline (no
 context is ever fetched). pyoxigraph cannot write a list of solutions it did not produce, so
-the kept rows are written as SPARQL JSON (a few lines, below) and parsed back into a
-``QuerySolutions`` that pyoxigraph then writes in any results format.
+the kept rows are written as SPARQL JSON (a few lines, below), which is the answer when JSON
+was asked for, and otherwise parsed back into a ``QuerySolutions`` that pyoxigraph then writes
+in the results format asked for.
 
 Runs in the query workers (``publisher.web.query_worker``): everything here is bounded by
 the worker's time limit.
@@ -79,12 +80,36 @@ class Table:
 def write_solutions(solutions: ox.QuerySolutions, format_key: str, max_rows: int) -> Written:
     variables = [v.value for v in solutions.variables]
     rows, truncated = _take(solutions, max_rows)
+    if format_key == SPARQL_JSON.key:
+        return Written(_json_solutions(variables, rows), len(rows), truncated)
     document = {
         "head": {"vars": variables},
         "results": {"bindings": [_binding(row, variables) for row in rows]},
     }
     capped = ox.parse_query_results(json.dumps(document), ox.QueryResultsFormat.JSON)
     return Written(capped.serialize(format=_RESULTS_FORMATS[format_key]), len(rows), truncated)
+
+
+def _json_solutions(variables: list[str], rows: list[ox.QuerySolution]) -> bytes:
+    """SPARQL JSON, written directly: the same document as pyoxigraph's (compact, terms as
+    ``term_json`` writes them), without building it as Python objects and parsing it back,
+    which cost more than running most queries. Each distinct term is written once."""
+    written: dict = {}
+    names = [json.dumps(name) + ":" for name in variables]
+    bindings = []
+    for row in rows:
+        cells = []
+        for index, name in enumerate(names):
+            term = row[index]
+            if term is None:
+                continue
+            text = written.get(term)
+            if text is None:
+                text = written[term] = json.dumps(term_json(term), ensure_ascii=False, separators=(",", ":"))
+            cells.append(name + text)
+        bindings.append("{" + ",".join(cells) + "}")
+    head = json.dumps({"vars": variables}, ensure_ascii=False, separators=(",", ":"))
+    return ('{"head":' + head + ',"results":{"bindings":[' + ",".join(bindings) + "]}}").encode("utf-8")
 
 
 def table_of_solutions(solutions: ox.QuerySolutions, max_rows: int) -> Table:
