@@ -32,7 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_phases import MEETINGS, RESULTS, machine_facts, make_project, publisher
+from build_phases import MEETINGS, RESULTS, machine_facts
+from peers import manifest, release_of_size
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 WORKERS = 2
@@ -51,7 +52,7 @@ def main() -> None:
     runs = []
     try:
         for size in sizes:
-            runs.append(bench_size(size, work / size, args.requests))
+            runs.append(bench_size(size, work, args.requests))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = render(runs, machine, args.requests)
@@ -64,19 +65,9 @@ def main() -> None:
     )
 
 
-def bench_size(size: str, project: Path, requests: int) -> dict:
-    make_project(project, MEETINGS[size])
-    site = project / "site"
-    env = {**os.environ, "PUBLISHER_CACHE_DIR": "off"}
-    env.pop("PUBLISHER_BASE_IRI", None)
-    built = subprocess.run(
-        [*publisher(), "--project", str(project), "build", "--out", str(site)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if built.returncode:
-        raise RuntimeError(built.stdout + built.stderr)
+def bench_size(size: str, workdir: Path, requests: int) -> dict:
+    release = release_of_size(size, workdir)
+    env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_BASE_IRI"}
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -89,7 +80,7 @@ def bench_size(size: str, project: Path, requests: int) -> dict:
             f"127.0.0.1:{port}",
             "publisher.web:create_app()",
         ],
-        env={**env, "PUBLISHER_RELEASE": str(site)},
+        env={**env, "PUBLISHER_RELEASE": str(release)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -107,7 +98,7 @@ def bench_size(size: str, project: Path, requests: int) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    triples = json.loads((site / "current" / "release.json").read_text())["triples"]
+    triples = manifest(release)["triples"]
     run = {"size": size, "triples": triples, "requests": outcome, "seconds": round(elapsed, 1)}
     run["idle"] = idle
     run["peak"] = sampler.peaks()

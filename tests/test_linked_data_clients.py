@@ -96,6 +96,19 @@ def test_conditional_get_and_gzip_over_the_wire(live_server):
     assert status == 304 and body == b""
 
 
+@pytest.mark.parametrize("path", [MEETING, "/id/meeting/never-held", "/sparql?query=ASK%7B%7D"])
+def test_one_date_header_per_response(live_server, path):
+    """Date is a single-valued header (RFC 9110 §6.6.1): the development server must not add
+    its own beside the one werkzeug's conditional responses carry."""
+    request = urllib.request.Request(live_server + path, headers={"Accept": "text/turtle, */*;q=0.1"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            dates = response.headers.get_all("Date")
+    except urllib.error.HTTPError as error:
+        dates = error.headers.get_all("Date")
+    assert dates is not None and len(dates) == 1, dates
+
+
 def test_unknown_iri_over_the_wire(live_server):
     status, headers, body = fetch(live_server + "/id/meeting/never-held", Accept="text/turtle")
     assert status == 404

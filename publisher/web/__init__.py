@@ -73,4 +73,18 @@ def run_server(app: Flask, host: str, port: int) -> None:
     """A multi-threaded server for `publisher serve`; production runs gunicorn instead."""
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True)
+    run_simple(host, port, _without_date(app), threaded=True)
+
+
+def _without_date(app: Flask):
+    """The app's responses without their Date header: werkzeug's development server sends its
+    own, and two Date headers are a protocol error (gunicorn keeps only one by itself).
+    (werkzeug's conditional responses add a Date to the app's answers.)"""
+
+    def application(environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [(k, v) for k, v in headers if k.lower() != "date"], exc_info)
+
+        return app(environ, start)
+
+    return application
