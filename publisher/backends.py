@@ -192,6 +192,7 @@ class RemoteBackend:
         user: str | None = None,
         password: str | None = None,
         connect: Connector | None = None,
+        store_max_rows: int = 10_000,
     ):
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -199,6 +200,7 @@ class RemoteBackend:
         self.endpoint = endpoint
         self.graph = graph
         self.timeout = float(timeout)
+        self.store_max_rows = int(store_max_rows)
         self._tls = parts.scheme == "https"
         self._host = parts.hostname
         self._port = parts.port or (443 if self._tls else 80)
@@ -223,6 +225,7 @@ class RemoteBackend:
             user=str(user) if user else None,
             password=None if password is None else str(password),
             connect=connect,
+            store_max_rows=int(settings.get("SPARQL_ENDPOINT_MAX_ROWS") or 10_000),
         )
 
     def connect_directly(self, timeout: float) -> socket.socket:
@@ -255,7 +258,7 @@ class RemoteBackend:
         _check_functions(prepared.text)
         response = self._post(prepared.text, ACCEPT.get(prepared.form, ACCEPT[None]))
         try:
-            return _read_answer(response, prepared.form)
+            return _read_answer(response, prepared.form, self.store_max_rows)
         except BaseException:
             response.close()
             raise
@@ -340,14 +343,14 @@ def _failure(response: http.client.HTTPResponse) -> BackendError:
 # ---------------------------------------------------------------- answers, as the embedded store gives them
 
 
-def _read_answer(response: http.client.HTTPResponse, form: str | None) -> QueryResult:
+def _read_answer(response: http.client.HTTPResponse, form: str | None, store_max_rows: int) -> QueryResult:
     media_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
     capped = response.getheader("X-SPARQL-MaxRows")
     if media_type in (RESULTS_JSON, "application/json") and form not in ("CONSTRUCT", "DESCRIBE"):
         return _results(_JsonResults(response), form, int(capped) if capped and capped.isdigit() else None)
     if media_type in GRAPH_TYPES and form not in ("SELECT", "ASK"):
         quads = ox.parse(_Reader(response), format=GRAPH_TYPES[media_type])
-        return RemoteTriples(quads, response)
+        return RemoteTriples(quads, response, store_max_rows)
     response.close()
     raise BackendError(
         f"the SPARQL store answered {media_type or 'without a media type'}, which was not asked for"
@@ -376,7 +379,28 @@ def _results(
             raise StoreTimeout(f"the SPARQL store cut the answer at {capped} rows (its ResultSetMaxRows)")
         yield b"]}}"
 
-    return ox.parse_query_results(_Reader(document(), reader.close), format=ox.QueryResultsFormat.JSON)
+    return RemoteSolutions(
+        ox.parse_query_results(_Reader(document(), reader.close), format=ox.QueryResultsFormat.JSON)
+    )
+
+
+class RemoteSolutions:
+    """A SELECT answer read from the store as it arrives, like ox.QuerySolutions; a row the
+    store wrote wrongly (an invalid IRI, a column name that is not a SPARQL variable, such as
+    Virtuoso's ``callret-1``) is the store's failure (502), not a syntax error of the query."""
+
+    def __init__(self, solutions: ox.QuerySolutions):
+        self._solutions = solutions
+        self.variables = solutions.variables
+
+    def __iter__(self) -> RemoteSolutions:
+        return self
+
+    def __next__(self) -> ox.QuerySolution:
+        try:
+            return next(self._solutions)
+        except (SyntaxError, ValueError) as error:
+            raise BackendError(f"the SPARQL store's answer could not be read: {error}") from None
 
 
 def _boolean(value: bool) -> ox.QueryBoolean:
@@ -460,9 +484,11 @@ class RemoteTriples:
     """A CONSTRUCT or DESCRIBE answer read from the store as it arrives: iterates ox.Triple and
     serializes like ox.QueryTriples."""
 
-    def __init__(self, quads: Iterator[ox.Quad], response: http.client.HTTPResponse):
+    def __init__(self, quads: Iterator[ox.Quad], response: http.client.HTTPResponse, store_max_rows: int):
         self._quads = iter(quads)
         self._response = response
+        self._left = store_max_rows  # a store cuts graph answers at its row cap without saying so
+        self._store_max_rows = store_max_rows
 
     def __iter__(self) -> RemoteTriples:
         return self
@@ -473,9 +499,17 @@ class RemoteTriples:
         except StopIteration:
             self._response.close()
             raise
-        except SyntaxError as error:
+        except (SyntaxError, ValueError) as error:
             self._response.close()
             raise BackendError(f"the SPARQL store's answer could not be read: {error}") from None
+        self._left -= 1
+        if self._left <= 0:  # as many triples as the cap: the rest may be missing
+            self._response.close()
+            raise StoreTimeout(
+                f"the SPARQL store may have cut this answer at its own row cap "
+                f"(SPARQL_ENDPOINT_MAX_ROWS = {self._store_max_rows:,}): make the query more "
+                "selective, or raise the store's cap (Virtuoso: ResultSetMaxRows) and that setting"
+            )
         return ox.Triple(_normal(quad.subject), quad.predicate, _normal(quad.object))
 
     def serialize(self, output=None, format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES):

@@ -138,17 +138,25 @@ def query_form(text: str) -> str | None:
 
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_NOT_CALLED = {"A", "TRUE", "FALSE", "UNDEF"}  # words a "(" may follow in a triple pattern
+_CAST = re.compile(re.escape(XSD) + "[A-Za-z]+")  # an XSD cast: xsd:integer(?x)
+_PLAIN_LOCAL = re.compile("[A-Za-z]+")
 
 
 def extension_functions(text: str, base_iri: str | None = None) -> list[str]:
-    """The functions a query calls by IRI, other than XSD casts (``xsd:integer(?x)``).
+    """The functions a query calls by IRI, other than XSD casts (``xsd:integer(?x)``); and
+    anything that some store's parser might read as such a call.
 
     SPARQL's own functions are keywords; a store may offer more under IRIs, and Virtuoso's
-    (``bif:http_get``, ``bif:file_to_string``…) reach the network and the file system. An IRI
-    or prefixed name followed by ``(`` is a call where an expression can stand (in FILTER,
-    BIND, a projection, the solution modifiers, another call's arguments), and a collection in
-    a triple pattern (``?s ex:p (1 2)``) elsewhere. Raises LexError for text that does not lex.
+    (``bif:http_get``, ``bif:file_to_string``…) reach the network and the file system. So
+    this fails closed, whatever the context (a projection, a subquery's ORDER BY, a triple
+    pattern): every IRI or prefixed name followed by ``(`` counts as a call (a collection
+    after a predicate, ``?s ex:p (1 2)``, is refused with them), and so does an IRI written
+    with a ``(`` inside it (``?a<?b && bif:f(1)>1`` lexes as an IRI here, as the grammar's
+    terminals say, but a store that reads ``<`` by context would see a call). A cast is
+    allowed only as ``xsd:NAME`` or ``<…XMLSchema#NAME>`` with a local name of letters: a
+    prefixed name with ``:`` or ``.`` in it may be split otherwise by another store
+    (Virtuoso reads ``xsd:a:f`` as ``xsd:a`` then ``:f``). Raises LexError for text that
+    does not lex.
     """
     tokens = [token for token in tokenize(text) if token.kind not in ("ws", "comment")]
     namespaces: dict[str, str] = {}
@@ -159,28 +167,17 @@ def extension_functions(text: str, base_iri: str | None = None) -> list[str]:
             and tokens[index + 2].kind == "iri"
         ):
             namespaces[tokens[index + 1].text[:-1]] = tokens[index + 2].text[1:-1]
-    contexts = ["expression"]  # outside braces: projections and solution modifiers
     called = []
     for index, token in enumerate(tokens):
-        before = tokens[index - 1] if index else None
-        after_filter = before is not None and before.keyword == "FILTER"
-        if token.text in ("{", "["):
-            contexts.append("triples")
-        elif token.text in ("}", "]", ")"):
-            if len(contexts) > 1:
-                contexts.pop()
-        elif token.text == "(":
-            call = before is not None and (
-                before.keyword in ("FILTER", "BIND")
-                or (before.kind == "word" and before.keyword not in _NOT_CALLED)
-                or (before.kind in ("iri", "pname") and index > 1 and tokens[index - 2].keyword == "FILTER")
-            )
-            contexts.append("expression" if contexts[-1] == "expression" or call else "triples")
-        is_call = token.kind in ("iri", "pname") and index + 1 < len(tokens) and tokens[index + 1].text == "("
-        if is_call and (contexts[-1] == "expression" or after_filter):
-            iri = _resolve(token, namespaces, base_iri)
-            if not iri.startswith(XSD):
-                called.append(iri)
+        if token.kind == "iri" and "(" in token.text:
+            called.append(token.text[1:-1])
+            continue
+        if token.kind not in ("iri", "pname") or index + 1 == len(tokens) or tokens[index + 1].text != "(":
+            continue
+        iri = _resolve(token, namespaces, base_iri)
+        plain = token.kind == "iri" or _PLAIN_LOCAL.fullmatch(token.text.partition(":")[2])
+        if not (plain and _CAST.fullmatch(iri)):
+            called.append(iri)
     return called
 
 
@@ -415,6 +412,18 @@ class _Binder:
                     raise SubstitutionError(f"parameter ?{name} is assigned by the query itself (BIND)")
             elif token.keyword == "VALUES":
                 self._values_free(index, names)
+            elif token.keyword == "BOUND" and t[index + 2].variable in names:
+                raise SubstitutionError(
+                    f"parameter ?{t[index + 2].variable} is tested with BOUND(…), for which a term "
+                    "cannot stand in (bind it on the embedded store, or test another variable)"
+                )
+            elif token.keyword == "MINUS" and t[index + 1].text == "{":
+                inside = self._mentioned(index + 1, self.partner[index + 1], names)
+                if inside:
+                    raise SubstitutionError(
+                        f"parameter ?{min(inside)} is used inside MINUS {{ … }}, whose meaning "
+                        "changes when a term stands in for it (no variable shared any more)"
+                    )
             elif token.variable in names:
                 token.text = self.terms[token.variable]
             index += 1

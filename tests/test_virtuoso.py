@@ -356,6 +356,42 @@ def test_push_to_nowhere_or_without_a_target_fails_clearly(release, tmp_path):
 # ---------------------------------------------------------------- safety with a remote store
 
 
+def test_an_answer_the_store_wrote_wrongly_is_its_failure_not_the_users(release, remote):
+    """Virtuoso writes IRI("http://x/a b") as an IRI with a space: a 502 saying the store's
+    answer could not be read, not a syntax error of the query (it has none)."""
+    from publisher.web import create_app
+
+    client = create_app(release, **remote).test_client()
+    reply = client.get(
+        "/sparql",
+        query_string={"query": 'SELECT (IRI("http://x/a b") AS ?i) {}'},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert reply.status_code == 502, reply.data[:300]
+    assert b"could not be read" in reply.data
+
+
+def test_a_graph_answer_as_large_as_the_stores_row_cap_is_a_503(release, remote):
+    """Virtuoso cuts CONSTRUCT answers at its ResultSetMaxRows without a word: an answer of
+    SPARQL_ENDPOINT_MAX_ROWS triples is taken as cut short, never passed on as complete."""
+    from publisher.web import create_app
+
+    client = create_app(release, SPARQL_ENDPOINT_MAX_ROWS=50, **remote).test_client()
+    reply = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert reply.status_code == 503, reply.data[:300]
+    assert b"row cap" in reply.data
+    small = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 10"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert small.status_code == 200 and len(small.data.splitlines()) == 10
+
+
 def test_the_stores_own_time_limit_is_a_503_never_a_partial_answer(release, remote):
     """Virtuoso stops the query at its MaxQueryExecutionTime (3 s here), before our 10 s."""
     from publisher.web import create_app
@@ -439,6 +475,13 @@ def test_the_stores_own_functions_never_reach_another_server(live_server, backen
     for query in (
         f'SELECT (bif:http_get("{listener.url}") AS ?x) WHERE {{}}',
         f'PREFIX v: <bif:> SELECT ?s WHERE {{ ?s ?p ?o FILTER(v:http_get("{listener.url}")) }}',
+        # where an expression was not expected: a subquery's projection, ORDER BY, GROUP BY
+        f"SELECT * {{ {{ SELECT ?s (bif:http_get('{listener.url}') AS ?y) {{ BIND(1 AS ?s) }} }} }}",
+        f"SELECT * {{ {{ SELECT ?s {{ BIND(1 AS ?s) }} ORDER BY bif:http_get('{listener.url}') }} }}",
+        f"SELECT ?s {{ BIND(1 AS ?s) }} GROUP BY bif:http_get('{listener.url}') ?s",
+        # Virtuoso reads xsd:a:http_get as xsd:a, then :http_get, that is bif:http_get
+        "PREFIX : <bif:> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+        f"SELECT ?x xsd:a:http_get('{listener.url}') WHERE {{ BIND(1 AS ?x) }}",
     ):
         reply = get(live_server, query, accept="application/sparql-results+json")
         assert reply.status >= 400, (backend, reply.status, reply.text)

@@ -130,7 +130,6 @@ CASES = [
     ("SELECT ?v (SAMPLE(?y) AS ?n) WHERE { ?x <http://x/p> ?y FILTER(?y = ?v) } GROUP BY ?v", {"v": B}),
     ("SELECT ?v (COUNT(?v) AS ?n) WHERE { ?x <http://x/p> ?y } GROUP BY ?v", {"v": B}),
     ("SELECT ?o ?v WHERE { ?s <http://x/p> ?o FILTER EXISTS { ?v <http://x/p> ?s } }", {"v": A}),
-    ("SELECT ?o ?v WHERE { ?s <http://x/p> ?o MINUS { ?v <http://x/p> ?o } }", {"v": B}),
     ("SELECT ?o ?v WHERE { ?s <http://x/p> ?o } ORDER BY ?v", {"v": A}),
     ("SELECT ?x ?v WHERE { OPTIONAL { ?v <http://x/p> ?x } }", {"v": ox.NamedNode("http://x/none")}),
     ("SELECT ?x ?v WHERE { ?x <http://x/p> ?y OPTIONAL { ?y <http://x/p> ?z FILTER(?z = ?v) } }", {"v": C}),
@@ -172,6 +171,12 @@ REFUSED = [
     ("SELECT ?v WHERE { ?s ?p \\u003Fv }", "cannot be bound"),
     ("SELECT ?v WHERE { ?s ?p ?o ", "balance"),
     ("CONSTRUCT WHERE { ?v ?p ?o } VALUES ?v { <http://x/b> }", "VALUES"),
+]
+
+
+REFUSED += [  # where a term cannot stand in for the variable (pyoxigraph's answers differ)
+    ("SELECT ?o ?v WHERE { ?s <http://x/p> ?o FILTER(BOUND(?v)) }", "BOUND"),
+    ("SELECT ?o ?v WHERE { ?s <http://x/p> ?o MINUS { ?v <http://x/p> ?o } }", "MINUS"),
 ]
 
 
@@ -574,9 +579,9 @@ def test_settings_that_cannot_work_stop_the_server_at_once(release, settings, me
     [
         ('SELECT (bif:http_get("http://127.0.0.1:9/") AS ?x) WHERE {}', ["bif:http_get"]),
         ('SELECT (<bif:file_to_string>("/etc/passwd") AS ?x) WHERE {}', ["bif:file_to_string"]),
-        (
+        (  # a collection after a predicate reads as a call too: refused, failing closed
             "PREFIX ex: <http://ex.org/> SELECT * WHERE { ?s ex:p (1 2) . ?s ex:q ?o FILTER ex:f(?o) }",
-            ["http://ex.org/f"],
+            ["http://ex.org/p", "http://ex.org/f"],
         ),
         (
             'SELECT * WHERE { ?s a (1 2) . ?s ?p ?o FILTER(regex(?o, "x") && sql:f(?o)) } ORDER BY ASC(bif:rnd(1))',
@@ -591,7 +596,33 @@ def test_settings_that_cannot_work_stop_the_server_at_once(release, settings, me
             "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (xsd:integer(?o) AS ?n) WHERE { ?s ?p ?o }",
             [],
         ),
-        ('SELECT * WHERE { ?o bif:contains "akim" . ?s <http://p> (<http://a> (1)) }', []),
+        ('SELECT * WHERE { ?o bif:contains "akim" . ?s <http://p> ?x }', []),
+        # calls where no expression was expected: a subquery's projection, ORDER BY, GROUP BY
+        (
+            "SELECT * { { SELECT ?s (bif:http_get('http://127.0.0.1:9/') AS ?y) { BIND(1 AS ?s) } } }",
+            ["bif:http_get"],
+        ),
+        (
+            "SELECT * { { SELECT ?s { ?s ?p ?o } ORDER BY bif:http_get('http://127.0.0.1:9/') } }",
+            ["bif:http_get"],
+        ),
+        ("SELECT ?s { ?s ?p ?o } GROUP BY bif:http_get('http://127.0.0.1:9/') ?s", ["bif:http_get"]),
+        # Virtuoso splits xsd:a:http_get as xsd:a then :http_get (with PREFIX : <bif:>)
+        (
+            "PREFIX : <bif:> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+            "SELECT ?x (xsd:a:http_get('http://127.0.0.1:9/') AS ?y) { BIND(1 AS ?x) }",
+            ["http://www.w3.org/2001/XMLSchema#a:http_get"],
+        ),
+        (
+            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (xsd:int.eger(?o) AS ?n) { ?s ?p ?o }",
+            ["http://www.w3.org/2001/XMLSchema#int.eger"],
+        ),
+        # a store that reads "<" by context would see a call inside what lexes as an IRI here
+        (
+            "SELECT * { ?a ?p ?b FILTER(?a<?b&&bif:http_get('http://127.0.0.1:9/')>1) }",
+            ["?b&&bif:http_get('http://127.0.0.1:9/')"],
+        ),
+        ("SELECT (<http://www.w3.org/2001/XMLSchema#integer>(?o) AS ?n) { ?s ?p ?o }", []),
     ],
 )
 def test_calls_to_a_stores_own_functions_are_found(text, called):

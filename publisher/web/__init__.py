@@ -45,6 +45,9 @@ DEFAULT_SETTINGS: dict = {
     "SPARQL_ENDPOINT": None,  # the URL of its query endpoint, e.g. http://127.0.0.1:8890/sparql
     "SPARQL_ENDPOINT_GRAPH": None,  # the graph that holds the release there (None: the base IRI)
     "SPARQL_ENDPOINT_TIMEOUT": 10,  # seconds to wait for its answers (/sparql: SPARQL_TIMEOUT too)
+    # The store's own cap on answer rows (Virtuoso's ResultSetMaxRows: 10,000 as shipped). It
+    # cuts graph answers silently, so one of this many triples is taken as cut short (503).
+    "SPARQL_ENDPOINT_MAX_ROWS": 10_000,
     "SPARQL_ENDPOINT_USER": None,  # HTTP basic authentication, if the endpoint asks for it
     "SPARQL_ENDPOINT_PASSWORD": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # request bodies are bounded (bytes)
