@@ -23,11 +23,12 @@ nothing it can depend on has changed.
   changed, or the triple itself if none did: its subject was edited, and the links before it
   are unchanged, so they are in the new graph, where the backward walk from that subject
   follows them back to the focus node. Whether a node is a focus node at all depends on its
-  own triples (class and subjects-of targets) and the vocabulary (which is in the cache
-  key), so an edited one is re-run too. A constraint that is not local, one with
-  ``sh:targetObjectsOf`` (targets found through links into a node), one touching blank
-  nodes, and one whose affected focus nodes are many (``SPARQL_FOCUS_UP_TO``) runs on the
-  whole graph again.
+  own triples (class and subjects-of targets), the vocabulary (which is in the cache key)
+  and any ``rdfs:subClassOf`` a record file declares, so an edited node is re-run, and so
+  are the instances of an edited class and of its subclasses (:func:`_instances`). A
+  constraint that is not local, one with ``sh:targetObjectsOf`` (targets found through
+  links into a node), one touching blank nodes, and one whose affected focus nodes are many
+  (``SPARQL_FOCUS_UP_TO``) runs on the whole graph again.
 
 The cache lives in the project (``.publisher-cache/``, or ``$PUBLISHER_CACHE_DIR``; ``off``
 disables it): it describes the inputs, not a release, so ``publisher validate`` uses it too,
@@ -56,7 +57,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from publisher import __version__
@@ -558,6 +559,9 @@ def _run_sparql(
         local = reach is not None and not any(kind == SH.targetObjectsOf for kind, _ in check.targets)
         if previous is not None and touched is not None and local:
             affected = linking(store, touched, reach.depth, reach.predicates, SPARQL_FOCUS_UP_TO)
+            if affected is not None and any(kind == SH.targetClass for kind, _ in check.targets):
+                typed = _instances(store, touched)
+                affected = None if typed is None else affected | typed
         found = None
         if affected is not None:
             nodes = [n for n in map(_ox_term, affected) if n is not None and n in shape_targets]
@@ -575,6 +579,17 @@ def _run_sparql(
         run.changed = run.changed or kept != previous
         run.results[check.key] = kept
     return run
+
+
+def _instances(store: ox.Store, touched: set[str]) -> set[str] | None:
+    """The nodes typed with a touched node or with a subclass of one (None: too many).
+
+    Whether a node is a target of ``sh:targetClass`` depends on its class's triples too, and
+    a record file may declare a subclass (``ex:Special rdfs:subClassOf org:Post``): adding or
+    removing that line changes the targets without touching their own triples.
+    """
+    classes = linking(store, touched, None, [RDFS.subClassOf], SPARQL_FOCUS_UP_TO)
+    return None if classes is None else linking(store, classes, 1, [RDF.type], SPARQL_FOCUS_UP_TO)
 
 
 def _encode_reach(reach: SparqlReach | None) -> dict | None:

@@ -158,7 +158,10 @@ def sparql_reach(query: str, prefixes: dict[str, str]) -> SparqlReach | None:
     UNION, MINUS and (NOT) EXISTS too). ``$this`` is at distance 0; a pattern whose subject is
     at distance d puts its object at d + the length of its predicate path (``*`` and ``+``:
     any length), and reads triples of subjects at distance d up to d + length - 1. The query is
-    *local* if every pattern's subject is reached that way from ``$this``. It is not (None)
+    *local* if every pattern's subject is reached that way from ``$this``. A variable reached
+    inside a nested group (OPTIONAL, MINUS, a branch of UNION, (NOT) EXISTS) counts as reached
+    in that group and the groups inside it only: outside it, it may be unbound, and a pattern
+    there would read any node's triples (``FILTER NOT EXISTS { $this ex:p ?x } ?x ex:q ?y``). It is not (None)
     if a pattern reads from a subject not so reached (a constant, a variable bound only by
     VALUES or BIND, or ``$this`` as an object: links *into* the focus node), if a path goes
     backwards (``^p``), or if it names graphs, calls services, holds subqueries, or aggregates
@@ -182,25 +185,27 @@ def sparql_reach(query: str, prefixes: dict[str, str]) -> SparqlReach | None:
     if not found.aggregated and _AGGREGATED.search(query) and not found.grouped_by:
         return None
     patterns = found.patterns
-    distance: dict[Node, float] = {THIS: 0}
+    distance: dict[tuple[Node, tuple[int, ...]], float] = {(THIS, ()): 0}
     limit = len(patterns) + 1
     changed = True
     while changed:
         changed = False
-        for subject, (length, _), obj in patterns:
-            if subject not in distance or obj == THIS or not isinstance(obj, Variable | BNode):
+        for subject, (length, _), obj, scope in patterns:
+            at = _visible(distance, subject, scope)
+            if at is None or obj == THIS or not isinstance(obj, Variable | BNode):
                 continue
-            reached = distance[subject] + length
+            reached = at + length
             reached = math.inf if reached > limit else reached
-            if reached > distance.get(obj, -1):
-                distance[obj] = reached
+            if reached > distance.get((obj, scope), -1):
+                distance[(obj, scope)] = reached
                 changed = True
-    subjects = {subject for subject, _, _ in patterns}
+    subjects = {subject for subject, _, _, _ in patterns}
     depth, predicates = 0.0, set()
-    for subject, (length, followed), obj in patterns:
-        if subject not in distance:
+    for subject, (length, followed), obj, scope in patterns:
+        at = _visible(distance, subject, scope)
+        if at is None:
             return None  # reads the triples of a node not reached from the focus node
-        depth = max(depth, distance[subject] + max(length, 1) - 1)
+        depth = max(depth, at + max(length, 1) - 1)
         if length > 1 or obj in subjects:  # a link on the way to triples that are read
             predicates = None if predicates is None or followed is None else predicates | followed
     return SparqlReach(
@@ -209,15 +214,41 @@ def sparql_reach(query: str, prefixes: dict[str, str]) -> SparqlReach | None:
     )
 
 
+def _visible(distance: dict, node: Node, scope: tuple[int, ...]) -> float | None:
+    """The largest distance at which ``node`` is reached in ``scope`` or a group around it."""
+    found = [distance[(node, scope[:n])] for n in range(len(scope) + 1) if (node, scope[:n]) in distance]
+    return max(found) if found else None
+
+
+#: Where a pattern opens a group whose variables may be unbound outside it: the algebra's
+#: (LeftJoin's p2 and expr, Minus's p2, Union's p1 and p2) and, inside (NOT) EXISTS, which
+#: the algebra leaves untranslated, the parser's.
+_NESTED = {
+    "LeftJoin": ("p2", "expr"),
+    "Minus": ("p2",),
+    "Union": ("p1", "p2"),
+    "Builtin_EXISTS": ("graph",),
+    "Builtin_NOTEXISTS": ("graph",),
+    "OptionalGraphPattern": ("graph",),
+    "MinusGraphPattern": ("graph",),
+}
+
+
 class _Patterns:
-    """Every triple pattern of a translated query: (subject, (path length, predicates), object)."""
+    """Every triple pattern of a translated query: (subject, (path length, predicates), object,
+    scope), the scope naming the nested groups the pattern is in (see ``_NESTED``)."""
 
     def __init__(self) -> None:
-        self.patterns: list[tuple[Node, tuple[float, frozenset | None], Node]] = []
+        self.patterns: list[tuple[Node, tuple[float, frozenset | None], Node, tuple[int, ...]]] = []
         self.aggregated = False
         self.grouped_by: set = set()
+        self._groups = 0
 
-    def walk(self, node, top: bool = False) -> None:
+    def _nested(self, scope: tuple[int, ...]) -> tuple[int, ...]:
+        self._groups += 1
+        return (*scope, self._groups)
+
+    def walk(self, node, top: bool = False, scope: tuple[int, ...] = ()) -> None:
         if isinstance(node, CompValue):
             name = node.name
             if name in ("Graph", "ServiceGraphPattern", "GraphGraphPattern", "SubSelect"):
@@ -230,22 +261,34 @@ class _Patterns:
                 self.grouped_by.update(e for e in (node.get("expr") or []) if isinstance(e, Variable))
             if name == "BGP":
                 for triple in node.get("triples") or []:
-                    self._add(triple)
+                    self._add(triple, scope)
             elif name == "TriplesBlock":  # the untranslated form, left inside (NOT) EXISTS
                 for triple in algebra_triples(node.get("triples") or []):
-                    self._add(triple)
+                    self._add(triple, scope)
+            nested = _NESTED.get(name, ())
+            if name == "GroupOrUnionGraphPattern" and len(node.get("graph") or []) > 1:
+                nested = ("graph",)  # a UNION, untranslated: each branch a group of its own
+            inner = self._nested(scope)  # an OPTIONAL's filter sees the OPTIONAL's variables
             for key, value in node.items():
-                if key != "triples" and not key.startswith("_"):
-                    self.walk(value, top=top and name in ("Project", "SelectQuery"))
+                if key == "triples" or key.startswith("_"):
+                    continue
+                top_here = top and name in ("Project", "SelectQuery")
+                if key not in nested:
+                    self.walk(value, top=top_here, scope=scope)
+                elif name == "GroupOrUnionGraphPattern":
+                    for branch in value:
+                        self.walk(branch, scope=self._nested(scope))
+                else:
+                    self.walk(value, scope=self._nested(scope) if name == "Union" else inner)
         elif isinstance(node, list | tuple):
             for item in node:
-                self.walk(item, top=False)
+                self.walk(item, top=False, scope=scope)
 
-    def _add(self, triple) -> None:
+    def _add(self, triple, scope: tuple[int, ...]) -> None:
         subject, predicate, obj = triple
         if isinstance(predicate, CompValue):
             predicate = translatePath(predicate)
-        self.patterns.append((subject, _path(predicate), obj))
+        self.patterns.append((subject, _path(predicate), obj, scope))
 
 
 def _path(predicate) -> tuple[float, frozenset | None]:

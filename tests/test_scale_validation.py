@@ -158,6 +158,30 @@ def test_a_cross_record_break_in_unchanged_files_caused_by_an_edit_elsewhere_is_
     assert nowhere, report.to_text()
 
 
+def test_a_subclass_declared_in_a_record_file_changes_the_targets_as_a_full_validation_would(archive):
+    """Whether a node is a target of sh:targetClass depends on its class's triples too: a
+    record file that declares a subclass, or stops declaring it, changes what is checked
+    without touching the instances' own triples."""
+    (archive / "data" / "thing.ttl").write_text(
+        "<id/post/special> a <http://example.org/Special> .\n", "utf-8"
+    )
+    before, _ = run(archive)
+    assert before.to_text() == full(archive).to_text()
+    subclass = archive / "data" / "subclass.ttl"
+    subclass.write_text(
+        "<http://example.org/Special> <http://www.w3.org/2000/01/rdf-schema#subClassOf> "
+        "<http://www.w3.org/ns/org#Post> .\n",
+        "utf-8",
+    )
+    now_a_post, _ = run(archive)
+    assert now_a_post.to_text() == full(archive).to_text()
+    assert "Needs a name in English" in now_a_post.to_text()
+    subclass.unlink()
+    again, _ = run(archive)
+    assert again.to_text() == full(archive).to_text()
+    assert "Needs a name in English" not in again.to_text()
+
+
 def test_changing_a_source_text_rechecks_the_quotes_citing_it(archive):
     """The trip record is unchanged; the text of the source it quotes is not."""
     trip = archive / SYNTHETIC / "trip-000003.ttl"
@@ -402,6 +426,12 @@ def test_the_reach_of_our_sparql_constraints(project):
         "SELECT $this WHERE { $this <urn:p> ?a { SELECT ?a WHERE { ?a <urn:q> ?b } } }",
         "SELECT $this WHERE { GRAPH ?g { $this <urn:p> ?a } }",
         "SELECT (COUNT(*) AS ?n) WHERE { $this <urn:p> ?a } GROUP BY ?a",
+        # a variable reached only inside a nested group may be unbound outside it
+        "SELECT $this WHERE { $this a ?t . FILTER NOT EXISTS { $this <urn:p> ?x } ?x <urn:q> ?y }",
+        "SELECT $this WHERE { $this a ?t . OPTIONAL { $this <urn:p> ?x } ?x <urn:q> ?y }",
+        "SELECT $this WHERE { $this a ?t . MINUS { $this <urn:p> ?x } ?x <urn:q> ?y }",
+        "SELECT $this WHERE { { $this <urn:p> ?x } UNION { $this <urn:r> ?z } ?x <urn:q> ?y }",
+        "SELECT $this WHERE { { $this <urn:p> ?x } UNION { $this <urn:r> ?z FILTER EXISTS { ?x <urn:q> ?y } } }",
     ],
 )
 def test_sparql_constraints_that_read_beyond_outgoing_links_are_not_local(query):
@@ -419,5 +449,7 @@ def test_sparql_reach_follows_paths_and_cycles():
     assert sparql_reach("SELECT $this WHERE { $this ?p ?x FILTER NOT EXISTS { ?x <urn:q>+ ?y } }", {}) == (
         SparqlReach(None, None)
     )
+    nested = "SELECT $this WHERE { $this <urn:p> ?x . OPTIONAL { ?x <urn:q> ?y FILTER NOT EXISTS { ?y <urn:r> ?z } } }"
+    assert sparql_reach(nested, {}) == SparqlReach(2, frozenset({p, q}))  # inner groups see outer variables
     grouped = "SELECT $this (COUNT(?a) AS ?n) WHERE { $this <urn:p> ?a } GROUP BY $this"
     assert sparql_reach(grouped, {}) == SparqlReach(0, frozenset())
