@@ -55,6 +55,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
+import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF, RDFS
@@ -830,12 +831,14 @@ class _Locator:
 
 
 def _cache_key(inputs: Inputs, depth: int | None) -> str:
-    """Everything besides the records that the core results depend on."""
+    """Everything besides the records that the cached results depend on."""
     digest = hashlib.sha256()
     for part in (
         f"format {FORMAT}",
         f"publisher {__version__}",
         f"pyshacl {pyshacl.__version__}",
+        f"rdflib {rdflib.__version__}",
+        f"pyoxigraph {ox.__version__}",  # runs the SPARQL constraints
         f"depth {depth}",
         inputs.project.base_iri,
         f"shapes {inputs.shapes_sha256 or _canonical(inputs.shapes)}",
