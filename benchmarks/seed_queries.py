@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_phases import machine_facts
+from peers import free_port, wait_http
 
 REPO = Path(__file__).resolve().parent.parent
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -47,7 +47,7 @@ def main() -> None:
     server = None
     try:
         subprocess.run([*command, "build", "--out", str(work)], env=env, check=True, capture_output=True)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [*command, "serve", "--release", str(work), "--port", str(port)],
             env=env,
@@ -55,7 +55,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         url = f"http://127.0.0.1:{port}"
-        _wait(url)
+        wait_http(url + "/healthz", server)
         print(f"machine: {machine_facts()['summary']}")
         print(f"command: {sys.executable} benchmarks/seed_queries.py --runs {args.runs}\n")
         _named_queries(url, work / "current" / "queries", args.runs)
@@ -120,23 +120,6 @@ def _status(url: str) -> int:
 
 def _ms(seconds: list[float]) -> str:
     return f"{statistics.median(seconds) * 1000:.1f} / {max(seconds) * 1000:.1f}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("publisher serve did not start")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_phases import MEETINGS, RESULTS, machine_facts
-from peers import manifest, release_of_size
+from peers import descendants, free_port, manifest, release_of_size, wait_http
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 WORKERS = 2
@@ -68,7 +67,7 @@ def main() -> None:
 def bench_size(size: str, workdir: Path, requests: int) -> dict:
     release = release_of_size(size, workdir)
     env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_BASE_IRI"}
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             str(GUNICORN),
@@ -86,7 +85,7 @@ def bench_size(size: str, workdir: Path, requests: int) -> dict:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(url)
+        wait_http(url + "/healthz", server)
         sampler = Sampler(server.pid)
         sampler.start()
         idle = sampler.snapshot()
@@ -173,7 +172,7 @@ class Sampler(threading.Thread):
         workers = _children(self.master)
         per_worker = {}
         for worker in workers:
-            helpers = _descendants(worker)
+            helpers = descendants(worker)
             per_worker[worker] = {
                 "rss_mb": _memory(worker, "Rss"),
                 "pss_mb": _memory(worker, "Pss"),
@@ -217,33 +216,6 @@ def _children(pid: int) -> list[int]:
         ]
     except OSError:
         return []
-
-
-def _descendants(pid: int) -> list[int]:
-    found, pending = [], [pid]
-    while pending:
-        children = _children(pending.pop())
-        found += children
-        pending += children
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def render(runs: list[dict], machine: dict, requests: int) -> str:
