@@ -207,7 +207,7 @@ def bulk_load_virtuoso(
         raise PushError(f"the bulk loader cannot name the graph {target!r}: use the Graph Store Protocol")
     executable = isql or shutil.which("isql-vt") or shutil.which("isql")
     if not executable:
-        raise PushError("Virtuoso's isql was not found (install virtuoso-opensource, or give --isql)")
+        raise PushError("Virtuoso's isql was not found (isql-vt: apt-get install virtuoso-opensource-7-bin)")
     load_dir = load_dir.resolve()
     if not load_dir.is_dir():
         raise PushError(f"{load_dir} is not a directory")
