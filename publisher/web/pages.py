@@ -171,51 +171,38 @@ def dataset(extension: str | None) -> Response:
 @blueprint.get("/catalog", defaults={"extension": None})
 @blueprint.get("/catalog.<extension>")
 def catalog(extension: str | None) -> Response:
-    return serve(_catalog_document("/catalog", FORMATS), suffix_format(extension, FORMATS))
+    return _release_file("/catalog", CATALOG, landing.catalog_page, FORMATS, extension)
 
 
 @blueprint.get("/.well-known/void", defaults={"extension": None})
 @blueprint.get("/.well-known/void.<extension>")
 def well_known_void(extension: str | None) -> Response:
     """The VoID description where Linked Data tools look for it; RDF unless HTML is preferred."""
-    return serve(_catalog_document("/.well-known/void", RDF_FIRST), suffix_format(extension, RDF_FIRST))
-
-
-def _catalog_document(path: str, offered: tuple[Format, ...]) -> Document:
-    site = current_site()
-    return Document(
-        path=path,
-        suffix_path=path,
-        offered=offered,
-        rdf=lambda fmt: release_document(site, CATALOG, fmt, site.context),
-        html=lambda language, links: landing.catalog_page(site, language, links),
-    )
+    return _release_file("/.well-known/void", CATALOG, landing.catalog_page, RDF_FIRST, extension)
 
 
 @blueprint.get("/ontology", defaults={"extension": None})
 @blueprint.get("/ontology.<extension>")
 def ontology(extension: str | None) -> Response:
     """Our vocabulary: every term ``{base}ontology#Term`` is described here (#Term anchors)."""
-    site = current_site()
-    document = Document(
-        path="/ontology",
-        suffix_path="/ontology",
-        offered=FORMATS,
-        rdf=lambda fmt: release_document(site, ONTOLOGY, fmt, site.context),
-        html=lambda language, links: landing.ontology_page(site, language, links),
-    )
-    return serve(document, suffix_format(extension, FORMATS))
+    return _release_file("/ontology", ONTOLOGY, landing.ontology_page, FORMATS, extension)
 
 
 @blueprint.get("/shapes", defaults={"extension": None})
 @blueprint.get("/shapes.<extension>")
 def shapes(extension: str | None) -> Response:
+    return _release_file("/shapes", SHAPES, landing.shapes_page, FORMATS, extension)
+
+
+def _release_file(path: str, file: str, page, offered: tuple[Format, ...], extension: str | None) -> Response:
+    """A document the release holds as a file (catalog, vocabulary, shapes): RDF from the
+    file, HTML from its page."""
     site = current_site()
     document = Document(
-        path="/shapes",
-        suffix_path="/shapes",
-        offered=FORMATS,
-        rdf=lambda fmt: release_document(site, SHAPES, fmt, site.context),
-        html=lambda language, links: landing.shapes_page(site, language, links),
+        path=path,
+        suffix_path=path,
+        offered=offered,
+        rdf=lambda fmt: release_document(site, file, fmt, site.context),
+        html=lambda language, links: page(site, language, links),
     )
-    return serve(document, suffix_format(extension, FORMATS))
+    return serve(document, suffix_format(extension, offered))
