@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from publisher.months import MONTHS
 from publisher.synth.turtle import Resource, text, typed
 from publisher.synth.world import (
     COUNTRIES,
@@ -22,7 +23,6 @@ from publisher.synth.world import (
     KAZAKH_GIVEN,
     KAZAKH_SURNAMES,
     KINDS,
-    MONTHS_GEN,
     PEOPLE,
     REGIONS,
     ROLES,
@@ -607,7 +607,7 @@ def _has_date(meeting: Resource) -> bool:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {MONTHS_GEN[day.month - 1]}"
+    return f"{day.day} {MONTHS['ru'][day.month - 1]}"
 
 
 def _enumerate(items: list[str]) -> str:
