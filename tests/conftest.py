@@ -120,19 +120,26 @@ def start_server(build_dir: Path, **env_settings: str) -> tuple[subprocess.Popen
     log.close()
     process.log_path = Path(log.name)  # the server's output so far: server_log(process)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    if wait_until_serving(url, process):
+        return process, url
+    process.kill()
+    process.wait()
+    raise RuntimeError(f"publisher serve did not start:\n{server_log(process)}")
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, seconds: float = 30) -> bool:
+    """Whether a server we started answers /healthz within ``seconds`` (False if it exited)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
                 if response.status == 200:
-                    return process, url
+                    return True
         except OSError:
             if process.poll() is not None:
-                break
+                return False
             time.sleep(0.1)
-    process.kill()
-    process.wait()
-    raise RuntimeError(f"publisher serve did not start:\n{server_log(process)}")
+    return False
 
 
 def server_log(process: subprocess.Popen) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, wait_until_serving
 from tests.web_resources import RESOURCES
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -43,18 +43,9 @@ def gunicorn_server(build_dir, tmp_path_factory, backend_settings):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    else:
+    if not wait_until_serving(url, process):
         process.kill()
+        process.wait()
     if process.poll() is not None:
         pytest.fail(f"gunicorn did not start:\n{log.read_text(errors='replace')}")
     yield url, log
