@@ -230,15 +230,15 @@ def to_graph(groups: Iterable[Iterable[ox.Triple]]) -> Graph:
     every process and on every backend.
 
     No prefixes are bound (binding is slow, and only Turtle needs them: serialize.py binds)."""
-    graph = Graph(bind_namespaces="none")
-    for group in groups:
-        _add(graph, group)
-    return graph
+    return _filled(Graph(bind_namespaces="none"), groups)
 
 
 def page_graph(groups: Iterable[Iterable[ox.Triple]]) -> PageGraph:
     """A PageGraph of groups of pyoxigraph triples, filled group by group in sorted order."""
-    graph = PageGraph()
+    return _filled(PageGraph(), groups)
+
+
+def _filled(graph, groups: Iterable[Iterable[ox.Triple]]):
     for group in groups:
         _add(graph, group)
     return graph
