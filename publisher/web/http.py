@@ -90,16 +90,13 @@ def with_validators(response: Response, etag: str) -> Response:
 
 def not_modified(etag: str, media_type: str) -> Response | None:
     """A 304 when the client already holds this representation, before any work is done."""
-    variant = _variant_etag(etag, media_type)
     if request.method not in ("GET", "HEAD"):
         return None
+    variant = _variant_etag(etag, media_type)
     if not is_resource_modified(request.environ, etag=variant, last_modified=release_time()):
-        response = Response(status=304)
+        response = with_validators(Response(status=304), variant)
         if _compressible(media_type):
             response.vary.add("Accept-Encoding")
-        response.set_etag(variant)
-        response.last_modified = release_time()
-        cache_control(response)
         return response
     return None
 
